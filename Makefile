@@ -1,0 +1,37 @@
+# bert_cls: `make demo` runs the main job, `make test` runs the tests.
+# Both build .venv first (Python 3.10 found by scripts/find-python3.10, pins in constraints.txt).
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.bert_cls-installed
+export OMP_NUM_THREADS ?= 2
+
+.PHONY: venv test demo fixtures lock clean
+
+venv: $(STAMP)
+
+$(STAMP): setup.py constraints.txt
+	@test -x $(PY) || { python310=$$(scripts/find-python3.10) && echo "creating $(VENV) with $$python310" && $$python310 -m venv $(VENV); }
+	@echo "installing bert_cls and its pinned dependencies into $(VENV) (log: $(VENV)/install.log)"
+	@$(PY) -m pip install -c constraints.txt -e . > $(VENV)/install.log 2>&1 \
+		|| { grep -v "is ignored: it is neither" $(VENV)/install.log | tail -30; exit 1; }
+	@touch $(STAMP)
+
+test: $(STAMP)
+	$(VENV)/bin/pytest
+
+demo: $(STAMP)
+	$(PY) -m bert_cls.tools.demo
+
+fixtures: $(STAMP)
+	$(PY) fixtures/make_fixtures.py
+
+# Re-resolve every pin after changing install_requires in setup.py.
+lock:
+	rm -rf .lock-venv && $$(scripts/find-python3.10) -m venv .lock-venv
+	.lock-venv/bin/pip install -q . pytest
+	{ head -2 constraints.txt; .lock-venv/bin/pip freeze --exclude-editable | grep -v "^bert.cls"; } > constraints.new
+	mv constraints.new constraints.txt && rm -rf .lock-venv
+
+clean:
+	rm -rf $(VENV) runs

@@ -1,0 +1,126 @@
+"""
+Finding a BERT's files on this machine: a local path, or a shortcut name (such as
+`bert-base-uncased`) that an earlier run already cached. Nothing here downloads anything.
+
+Both the model side (`bert_cls.modules.bert_loading`) and the data side
+(`bert_cls.data.token_indexers`) resolve their strings here, so that one name means the same
+files to both.
+"""
+import os
+from pathlib import Path
+from typing import List, Optional
+
+from allennlp.common.checks import ConfigurationError
+from pytorch_pretrained_bert.file_utils import url_to_filename
+from pytorch_pretrained_bert.modeling import PRETRAINED_MODEL_ARCHIVE_MAP
+from pytorch_pretrained_bert.tokenization import PRETRAINED_VOCAB_ARCHIVE_MAP
+
+VOCAB_FILE = "vocab.txt"
+
+
+def pytorch_pretrained_bert_cache() -> Path:
+    return Path(
+        os.getenv("PYTORCH_PRETRAINED_BERT_CACHE", str(Path.home() / ".pytorch_pretrained_bert"))
+    )
+
+
+def hugging_face_hub_cache() -> Path:
+    if os.getenv("HUGGINGFACE_HUB_CACHE"):
+        return Path(os.environ["HUGGINGFACE_HUB_CACHE"])
+    hf_home = os.getenv("HF_HOME", str(Path.home() / ".cache" / "huggingface"))
+    return Path(hf_home) / "hub"
+
+
+def _cached_download(url: str) -> Optional[Path]:
+    """
+    The file pytorch-pretrained-bert's `cached_path` stored for `url`, if any. Its name is the
+    sha256 of the url, optionally followed by `.` and the sha256 of the server's etag.
+    """
+    cache = pytorch_pretrained_bert_cache()
+    if not cache.is_dir():
+        return None
+    stem = url_to_filename(url)
+    matches = sorted(
+        path
+        for path in cache.glob(stem + "*")
+        if path.is_file() and not path.name.endswith(".json") and not path.name.endswith(".lock")
+    )
+    return matches[-1] if matches else None
+
+
+def _hub_snapshots(name: str) -> List[Path]:
+    repo = hugging_face_hub_cache() / ("models--" + name.replace("/", "--")) / "snapshots"
+    return sorted(path for path in repo.glob("*") if path.is_dir()) if repo.is_dir() else []
+
+
+def cached_model_location(name: str) -> Optional[Path]:
+    """
+    Where a shortcut name's weights are cached locally: pytorch-pretrained-bert's `.tar.gz`
+    download, or a snapshot directory of the Hugging Face hub cache. `None` when not cached.
+    """
+    if name in PRETRAINED_MODEL_ARCHIVE_MAP:
+        archive = _cached_download(PRETRAINED_MODEL_ARCHIVE_MAP[name])
+        if archive is not None:
+            return archive
+    for snapshot in reversed(_hub_snapshots(name)):
+        if (snapshot / "config.json").is_file():
+            return snapshot
+    return None
+
+
+def cached_vocab_location(name: str) -> Optional[Path]:
+    """Where a shortcut name's `vocab.txt` is cached locally; `None` when not cached."""
+    if name in PRETRAINED_VOCAB_ARCHIVE_MAP:
+        vocab = _cached_download(PRETRAINED_VOCAB_ARCHIVE_MAP[name])
+        if vocab is not None:
+            return vocab
+    for snapshot in reversed(_hub_snapshots(name)):
+        if (snapshot / VOCAB_FILE).is_file():
+            return snapshot / VOCAB_FILE
+    return None
+
+
+def _not_found(name: str, what: str) -> ConfigurationError:
+    return ConfigurationError(
+        f"BERT {what} '{name}' is not an existing path, and no locally cached copy of a "
+        f"pretrained BERT of that name was found (looked in {pytorch_pretrained_bert_cache()} "
+        f"and {hugging_face_hub_cache()}). bert_cls never downloads; getting it would need a "
+        f"download. Pass a local path instead: a directory with config.json (or bert_config.json), "
+        f"the weights and vocab.txt, or a .tar.gz of one."
+    )
+
+
+def resolve_model_location(name: str) -> Path:
+    """
+    Turns `bert_model` into an existing local path (a directory or an archive file), or raises
+    a `ConfigurationError` saying what was looked for.
+    """
+    path = Path(name).expanduser()
+    if path.exists():
+        return path
+    cached = cached_model_location(name)
+    if cached is not None:
+        return cached
+    raise _not_found(name, "model")
+
+
+def resolve_vocab_file(name: str) -> Path:
+    """
+    Turns `pretrained_model` of the `bert-pretrained` indexer into an existing `vocab.txt`:
+    the file itself, a directory that holds one (a Hugging Face checkpoint directory, say),
+    or a locally cached shortcut name. Raises a `ConfigurationError` otherwise.
+    """
+    path = Path(name).expanduser()
+    if path.is_dir():
+        vocab = path / VOCAB_FILE
+        if not vocab.is_file():
+            raise ConfigurationError(
+                f"BERT vocabulary directory '{name}' has no {VOCAB_FILE}; pass the vocab file's path."
+            )
+        return vocab
+    if path.is_file():
+        return path
+    cached = cached_vocab_location(name)
+    if cached is not None:
+        return cached
+    raise _not_found(name, "vocabulary")
