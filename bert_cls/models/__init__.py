@@ -1,0 +1,1 @@
+from bert_cls.models.bert_for_classification import BertForClassification

@@ -1,0 +1,187 @@
+"""
+Turning a `bert_model` string into a fresh pytorch-pretrained-bert `BertModel`.
+
+Accepted forms:
+- a directory in pytorch-pretrained-bert layout: `bert_config.json` (or `config.json`) and
+  `pytorch_model.bin`;
+- a directory in Hugging Face layout: `config.json` and `model.safetensors` or
+  `pytorch_model.bin` (keys with or without the `bert.` prefix, LayerNorm `weight/bias` or
+  `gamma/beta`, a `position_ids` buffer, extra heads: all handled);
+- a `.tar.gz` of either, extracted safely into a temporary directory;
+- a shortcut name such as `bert-base-uncased`, only when a copy is already cached locally.
+
+Every call builds new modules: two models loaded from one string never share parameters.
+Problems raise `ConfigurationError` naming the file and what was expected.
+"""
+import json
+import logging
+import tempfile
+from pathlib import Path
+from typing import Dict, List, Tuple
+
+import torch
+from allennlp.common.checks import ConfigurationError
+from pytorch_pretrained_bert.modeling import BertConfig, BertModel
+
+from bert_cls.common.bert_files import resolve_model_location
+from bert_cls.common.safe_tar import safe_extract_tar
+
+logger = logging.getLogger(__name__)
+
+CONFIG_FILES = ("config.json", "bert_config.json")
+WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
+REQUIRED_CONFIG_KEYS = (
+    "vocab_size",
+    "hidden_size",
+    "num_hidden_layers",
+    "num_attention_heads",
+    "intermediate_size",
+    "max_position_embeddings",
+    "type_vocab_size",
+)
+# Checkpoints of task models (BertForSequenceClassification, BertForPreTraining...) put BERT's
+# own weights under this prefix.
+BERT_PREFIX = "bert."
+
+
+def load_bert_model(bert_model: str) -> BertModel:
+    """Builds a new `BertModel` from the checkpoint that `bert_model` names (see module doc)."""
+    location = resolve_model_location(bert_model)
+    if location.is_dir():
+        return load_bert_directory(location)
+    with tempfile.TemporaryDirectory(prefix="bert_cls-") as extracted:
+        safe_extract_tar(location, Path(extracted))
+        return load_bert_directory(find_checkpoint_directory(Path(extracted), location))
+
+
+def find_checkpoint_directory(root: Path, archive: Path) -> Path:
+    """The directory inside an extracted archive that holds a BERT config file."""
+    for config_name in CONFIG_FILES:
+        found = sorted(root.rglob(config_name), key=lambda path: len(path.parts))
+        if found:
+            return found[0].parent
+    raise ConfigurationError(
+        f"Archive '{archive}' holds no BERT checkpoint: expected {' or '.join(CONFIG_FILES)} "
+        f"next to {' or '.join(WEIGHT_FILES)}."
+    )
+
+
+def read_bert_config(directory: Path) -> Tuple[BertConfig, Path]:
+    config_file = next((directory / name for name in CONFIG_FILES if (directory / name).is_file()), None)
+    if config_file is None:
+        raise ConfigurationError(
+            f"BERT checkpoint directory '{directory}' has no {' or '.join(CONFIG_FILES)}."
+        )
+    try:
+        config = json.loads(config_file.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as error:
+        raise ConfigurationError(f"BERT config '{config_file}' is not valid JSON: {error}")
+    if not isinstance(config, dict):
+        raise ConfigurationError(f"BERT config '{config_file}' must be a JSON object.")
+    model_type = config.get("model_type", "bert")
+    if model_type != "bert":
+        raise ConfigurationError(
+            f"BERT config '{config_file}' describes a '{model_type}' model; "
+            f"bert_for_classification needs a BERT checkpoint (model_type 'bert')."
+        )
+    missing = [key for key in REQUIRED_CONFIG_KEYS if key not in config]
+    if missing:
+        raise ConfigurationError(f"BERT config '{config_file}' lacks the keys {missing}.")
+    return BertConfig.from_dict(config), config_file
+
+
+def find_weights_file(directory: Path) -> Path:
+    for name in WEIGHT_FILES:
+        if (directory / name).is_file():
+            return directory / name
+    raise ConfigurationError(
+        f"BERT checkpoint directory '{directory}' has no weights: expected {' or '.join(WEIGHT_FILES)}."
+    )
+
+
+def read_state_dict(weights_file: Path) -> Dict[str, torch.Tensor]:
+    """Reads a checkpoint's tensors; `.safetensors` without unpickling anything."""
+    try:
+        if weights_file.suffix == ".safetensors":
+            from safetensors.torch import load_file
+
+            return load_file(str(weights_file), device="cpu")
+        state_dict = torch.load(weights_file, map_location="cpu")
+    except Exception as error:  # torch and safetensors raise many types on corrupt files
+        raise ConfigurationError(
+            f"Could not read BERT weights '{weights_file}' ({type(error).__name__}: {error}); "
+            f"expected a PyTorch state dict (pytorch_model.bin) or a safetensors file."
+        )
+    if not isinstance(state_dict, dict):
+        raise ConfigurationError(
+            f"BERT weights '{weights_file}' hold a {type(state_dict).__name__}, not a state dict."
+        )
+    return state_dict
+
+
+def normalize_bert_state_dict(state_dict: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
+    """
+    Renames a checkpoint's keys to pytorch-pretrained-bert `BertModel` names: drops the `bert.`
+    prefix of task-model checkpoints (and every key outside it), renames LayerNorm
+    `gamma/beta` to `weight/bias`, drops the `position_ids` buffer.
+    """
+    if any(key.startswith(BERT_PREFIX) for key in state_dict):
+        state_dict = {
+            key[len(BERT_PREFIX) :]: value for key, value in state_dict.items() if key.startswith(BERT_PREFIX)
+        }
+    normalized = {}
+    for key, value in state_dict.items():
+        if key.endswith("position_ids"):
+            continue
+        if key.endswith("LayerNorm.gamma"):
+            key = key[: -len("gamma")] + "weight"
+        elif key.endswith("LayerNorm.beta"):
+            key = key[: -len("beta")] + "bias"
+        normalized[key] = value
+    return normalized
+
+
+def check_state_dict(
+    model: BertModel, state_dict: Dict[str, torch.Tensor], weights_file: Path, config_file: Path
+) -> List[str]:
+    """
+    Raises `ConfigurationError` when the weights do not fit the config (a shape differs or an
+    encoder/embedding weight is missing). Returns the missing pooler keys, which may be absent.
+    """
+    expected = model.state_dict()
+    for key, value in state_dict.items():
+        if key in expected and tuple(value.shape) != tuple(expected[key].shape):
+            raise ConfigurationError(
+                f"BERT weights '{weights_file}' do not match config '{config_file}': "
+                f"'{key}' has shape {tuple(value.shape)} in the weights but "
+                f"{tuple(expected[key].shape)} by the config."
+            )
+    missing = [key for key in expected if key not in state_dict]
+    not_pooler = [key for key in missing if not key.startswith("pooler.")]
+    if not_pooler:
+        shown = ", ".join(not_pooler[:5]) + (" ..." if len(not_pooler) > 5 else "")
+        raise ConfigurationError(
+            f"BERT weights '{weights_file}' lack {len(not_pooler)} weights that config "
+            f"'{config_file}' needs, such as {shown}. Is this a BERT checkpoint?"
+        )
+    return missing
+
+
+def load_bert_directory(directory: Path) -> BertModel:
+    config, config_file = read_bert_config(directory)
+    weights_file = find_weights_file(directory)
+    state_dict = normalize_bert_state_dict(read_state_dict(weights_file))
+    model = BertModel(config)
+    missing_pooler = check_state_dict(model, state_dict, weights_file, config_file)
+    if missing_pooler:
+        logger.warning(
+            "BERT weights '%s' have no pooler (%s): it is randomly initialised, so the pooled "
+            "output means nothing until it is trained.",
+            weights_file,
+            ", ".join(missing_pooler),
+        )
+    unexpected = sorted(set(state_dict) - set(model.state_dict()))
+    if unexpected:
+        logger.info("Ignoring weights from '%s' that BertModel does not use: %s", weights_file, unexpected)
+    model.load_state_dict({key: value for key, value in state_dict.items() if key not in unexpected}, strict=False)
+    return model

@@ -1,0 +1,1 @@
+from bert_cls.predictors.bert_for_classification import BertForClassificationPredictor

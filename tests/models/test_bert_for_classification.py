@@ -1,0 +1,221 @@
+import pytest
+import torch
+from allennlp.common import Params
+from allennlp.common.checks import ConfigurationError
+from allennlp.common.testing import ModelTestCase
+from allennlp.data import Batch, Vocabulary
+from allennlp.data.data_loaders import SimpleDataLoader
+from allennlp.models import Model
+from allennlp.nn import InitializerApplicator, RegularizerApplicator
+from allennlp.nn.regularizers import L2Regularizer
+from allennlp.training import GradientDescentTrainer
+
+import bert_cls  # noqa: F401  (registers the plugin's classes)
+from bert_cls.models import BertForClassification
+from bert_cls.modules import load_bert_model
+from tests.paths import CONFIGS_ROOT, FIXTURES_ROOT
+
+CONFIG = CONFIGS_ROOT / "bert_for_classification.jsonnet"
+TRAIN = FIXTURES_ROOT / "data" / "train.jsonl"
+BERT = str(FIXTURES_ROOT / "bert")
+
+
+def bert_params(model: BertForClassification):
+    return {name: p.detach().clone() for name, p in model.bert_model.named_parameters()}
+
+
+class TestBertForClassification(ModelTestCase):
+    def setup_method(self):
+        super().setup_method()
+        self.set_up_model(CONFIG, TRAIN)
+
+    def batch(self):
+        return Batch(self.instances).as_tensor_dict()
+
+    def test_model_can_train_save_and_load(self):
+        self.ensure_model_can_train_save_and_load(self.param_file)
+
+    def test_forward_outputs(self):
+        output = self.model(**self.batch())
+        assert output["logits"].shape == (len(self.instances), 2)
+        assert torch.allclose(output["probs"], torch.softmax(output["logits"], dim=-1))
+        expected_loss = torch.nn.functional.cross_entropy(output["logits"], self.batch()["label"])
+        assert torch.allclose(output["loss"], expected_loss)
+        assert set(self.model.get_metrics()) == {"accuracy"}
+
+    def test_forward_without_label_has_no_loss(self):
+        batch = self.batch()
+        del batch["label"]
+        assert "loss" not in self.model(**batch)
+
+    def test_accuracy_counts_the_batch(self):
+        batch = self.batch()
+        output = self.model(**batch)
+        expected = (output["logits"].argmax(-1) == batch["label"]).float().mean().item()
+        assert self.model.get_metrics(reset=True)["accuracy"] == pytest.approx(expected)
+
+    def test_decode_batch_adds_label_strings(self):
+        output = self.model.decode(self.model(**self.batch()))
+        labels = self.vocab.get_index_to_token_vocabulary("labels")
+        assert output["label"] == [labels[i] for i in output["probs"].argmax(-1).tolist()]
+        assert set(output["label"]) <= {"pos", "neg"}
+
+    def test_decode_single_instance_probs(self):
+        neg = self.vocab.get_token_index("neg", "labels")
+        probs = torch.zeros(2)
+        probs[neg] = 0.9
+        assert self.model.decode({"probs": probs})["label"] == ["neg"]
+
+    def test_decode_falls_back_to_the_index(self):
+        model = BertForClassification(self.vocab, BERT, num_labels=4)
+        probs = torch.tensor([[0.1, 0.1, 0.1, 0.7], [0.1, 0.1, 0.7, 0.1]])
+        assert model.make_output_human_readable({"probs": probs})["label"] == ["3", "2"]
+
+    def test_num_labels_from_vocab_or_given(self):
+        assert BertForClassification(self.vocab, BERT)._classification_layer.out_features == 2
+        assert BertForClassification(self.vocab, BERT, num_labels=7)._classification_layer.out_features == 7
+        vocab = Vocabulary()
+        vocab.add_tokens_to_namespace(["a", "b", "c"], "topics")
+        model = BertForClassification(vocab, BERT, label_namespace="topics")
+        assert model._classification_layer.out_features == 3
+
+    def test_no_labels_at_all_is_a_configuration_error(self):
+        with pytest.raises(ConfigurationError, match="'labels' is empty"):
+            BertForClassification(Vocabulary(), BERT)
+
+    def test_head_shape_follows_bert_hidden_size(self):
+        assert self.model._classification_layer.in_features == 12
+
+    def test_frozen_bert_stays_fixed_while_the_head_trains(self):
+        model = BertForClassification(self.vocab, BERT, trainable=False)
+        before = bert_params(model)
+        head_before = model._classification_layer.weight.detach().clone()
+        optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=0.1)
+        model(**self.batch())["loss"].backward()
+        optimizer.step()
+        assert all(not p.requires_grad for p in model.bert_model.parameters())
+        for name, value in model.bert_model.named_parameters():
+            assert torch.equal(value, before[name]), name
+        assert not torch.equal(model._classification_layer.weight, head_before)
+
+    def test_trainable_bert_changes(self):
+        model = BertForClassification(self.vocab, BERT)
+        before = bert_params(model)
+        optimizer = torch.optim.Adam(model.parameters(), lr=0.1)
+        model(**self.batch())["loss"].backward()
+        optimizer.step()
+        changed = [n for n, p in model.bert_model.named_parameters() if not torch.equal(p, before[n])]
+        assert "pooler.dense.weight" in changed
+        assert "encoder.layer.0.attention.self.query.weight" in changed
+
+    def test_initializer_touches_only_the_head(self):
+        initializer = InitializerApplicator.from_params(
+            Params({"regexes": [[".*", {"type": "constant", "val": 0.5}]]})
+        )
+        model = BertForClassification(self.vocab, BERT, initializer=initializer)
+        assert torch.all(model._classification_layer.weight == 0.5)
+        assert torch.all(model._classification_layer.bias == 0.5)
+        pretrained = load_bert_model(BERT).state_dict()
+        for name, value in model.bert_model.state_dict().items():
+            assert torch.equal(value, pretrained[name]), name
+
+    def test_regularizer_penalty_enters_the_training_loss(self):
+        regularizer = RegularizerApplicator([("_classification_layer.weight", L2Regularizer(alpha=0.5))])
+        model = BertForClassification(self.vocab, BERT, regularizer=regularizer)
+        penalty = model.get_regularization_penalty()
+        assert penalty == pytest.approx(0.5 * model._classification_layer.weight.pow(2).sum().item())
+        loader = SimpleDataLoader(self.instances, batch_size=len(self.instances), vocab=self.vocab)
+        trainer = GradientDescentTrainer(model, torch.optim.SGD(model.parameters(), lr=0.0), loader)
+        model.eval()
+        plain_loss = model(**self.batch())["loss"].item()
+        training_loss = trainer.batch_outputs(self.batch(), for_training=True)["loss"].item()
+        assert training_loss == pytest.approx(plain_loss + penalty.item(), rel=1e-5)
+
+    def test_two_models_from_one_string_share_no_parameters(self):
+        first = BertForClassification(self.vocab, BERT)
+        second = BertForClassification(self.vocab, BERT)
+        first_storage = {p.data_ptr() for p in first.parameters()}
+        assert not first_storage & {p.data_ptr() for p in second.parameters()}
+        before = bert_params(second)
+        optimizer = torch.optim.SGD(first.parameters(), lr=1.0)
+        first(**self.batch())["loss"].backward()
+        optimizer.step()
+        for name, value in second.bert_model.named_parameters():
+            assert torch.equal(value, before[name]), name
+
+    def test_accepts_a_bert_model_object(self):
+        bert = load_bert_model(BERT)
+        model = BertForClassification(self.vocab, bert)
+        assert model.bert_model is bert
+
+    def test_from_params_by_registered_name(self):
+        model_class = Model.by_name("bert_for_classification")
+        assert model_class is BertForClassification
+        model = Model.from_params(
+            vocab=self.vocab,
+            params=Params({"type": "bert_for_classification", "bert_model": BERT, "dropout": 0.2}),
+        )
+        assert isinstance(model, BertForClassification)
+        assert model._dropout.p == 0.2
+        assert model._index == "bert"
+        assert model.default_predictor == "bert_for_classification"
+
+    def test_seed_signature_defaults(self):
+        import inspect
+
+        params = inspect.signature(BertForClassification.__init__).parameters
+        assert list(params)[:10] == [
+            "self", "vocab", "bert_model", "dropout", "num_labels", "index",
+            "label_namespace", "trainable", "initializer", "regularizer",
+        ]
+        assert params["dropout"].default == 0.0
+        assert params["num_labels"].default is None
+        assert params["index"].default == "bert"
+        assert params["label_namespace"].default == "labels"
+        assert params["trainable"].default is True
+        assert isinstance(params["initializer"].default, InitializerApplicator)
+        assert params["regularizer"].default is None
+
+    def test_bert_is_asked_for_the_last_layer_only(self):
+        layers_returned = []
+        hook = self.model.bert_model.encoder.register_forward_hook(
+            lambda module, inputs, output: layers_returned.append(len(output))
+        )
+        self.model(**self.batch())
+        hook.remove()
+        assert layers_returned == [1]
+
+    def test_flat_layout_of_allennlp_0_9_gives_the_same_logits(self):
+        self.model.eval()
+        batch = self.batch()
+        bert = batch["tokens"]["bert"]
+        flat = {"bert": bert["token_ids"], "bert-type-ids": bert["type_ids"]}
+        nested = self.model(**batch)["logits"]
+        assert torch.allclose(self.model(tokens=flat)["logits"], nested, atol=1e-6)
+
+    def test_pooled_output_goes_through_dropout_then_linear(self):
+        model = BertForClassification(self.vocab, BERT, dropout=0.5)
+        model.eval()
+        batch = self.batch()
+        bert = batch["tokens"]["bert"]
+        _, pooled = model.bert_model(
+            bert["token_ids"], bert["type_ids"], bert["wordpiece_mask"].long(), output_all_encoded_layers=False
+        )
+        expected = model._classification_layer(pooled)
+        assert torch.allclose(model(**batch)["logits"], expected, atol=1e-6)
+
+    def test_unknown_index_lists_the_indexers_present(self):
+        model = BertForClassification(self.vocab, BERT, index="wordpieces")
+        with pytest.raises(ConfigurationError, match=r"index 'wordpieces'.*\['bert'\]"):
+            model(**self.batch())
+
+    def test_too_many_wordpieces_for_the_position_table(self):
+        ids = torch.full((1, 65), 5, dtype=torch.long)
+        batch = {"tokens": {"bert": {"token_ids": ids, "type_ids": torch.zeros_like(ids)}}}
+        with pytest.raises(ConfigurationError, match="max_position_embeddings"):
+            self.model(**batch)
+
+    def test_wordpiece_ids_beyond_the_embedding_table(self):
+        ids = torch.tensor([[2, 500, 3]])
+        with pytest.raises(ConfigurationError, match=r"outside this BERT's embedding table \(vocab_size 38\)"):
+            self.model(tokens={"bert": {"token_ids": ids}})
