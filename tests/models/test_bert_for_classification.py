@@ -75,8 +75,8 @@ class TestBertForClassification(ModelTestCase):
         assert BertForClassification(self.vocab, BERT)._classification_layer.out_features == 2
         assert BertForClassification(self.vocab, BERT, num_labels=7)._classification_layer.out_features == 7
         vocab = Vocabulary()
-        vocab.add_tokens_to_namespace(["a", "b", "c"], "topics")
-        model = BertForClassification(vocab, BERT, label_namespace="topics")
+        vocab.add_tokens_to_namespace(["a", "b", "c"], "topic_labels")
+        model = BertForClassification(vocab, BERT, label_namespace="topic_labels")
         assert model._classification_layer.out_features == 3
 
     def test_no_labels_at_all_is_a_configuration_error(self):
@@ -123,7 +123,7 @@ class TestBertForClassification(ModelTestCase):
         regularizer = RegularizerApplicator([("_classification_layer.weight", L2Regularizer(alpha=0.5))])
         model = BertForClassification(self.vocab, BERT, regularizer=regularizer)
         penalty = model.get_regularization_penalty()
-        assert penalty == pytest.approx(0.5 * model._classification_layer.weight.pow(2).sum().item())
+        assert penalty.item() == pytest.approx(0.5 * model._classification_layer.weight.pow(2).sum().item())
         loader = SimpleDataLoader(self.instances, batch_size=len(self.instances), vocab=self.vocab)
         trainer = GradientDescentTrainer(model, torch.optim.SGD(model.parameters(), lr=0.0), loader)
         model.eval()

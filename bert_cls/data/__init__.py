@@ -1,0 +1,2 @@
+from bert_cls.data.token_indexers import PretrainedBertIndexer
+from bert_cls.data.tokenizers import BertBasicTokenizer

@@ -1,0 +1,1 @@
+from bert_cls.data.token_indexers.pretrained_bert_indexer import PretrainedBertIndexer

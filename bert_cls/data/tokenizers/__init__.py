@@ -1,0 +1,1 @@
+from bert_cls.data.tokenizers.bert_basic_tokenizer import BertBasicTokenizer

@@ -1,0 +1,58 @@
+import pytest
+import torch
+from allennlp.common import Params
+from allennlp.common.checks import ConfigurationError
+from allennlp.data import DatasetReader, Vocabulary
+from allennlp.predictors import Predictor
+
+import bert_cls  # noqa: F401
+from bert_cls.models import BertForClassification
+from bert_cls.predictors import BertForClassificationPredictor
+from tests.paths import CONFIGS_ROOT, FIXTURES_ROOT
+
+
+@pytest.fixture(scope="module")
+def predictor() -> BertForClassificationPredictor:
+    params = Params.from_file(str(CONFIGS_ROOT / "bert_for_classification.jsonnet"))
+    reader = DatasetReader.from_params(params["dataset_reader"])
+    vocab = Vocabulary.from_instances(reader.read(str(FIXTURES_ROOT / "data" / "train.jsonl")))
+    torch.manual_seed(0)
+    model = BertForClassification(vocab, str(FIXTURES_ROOT / "bert"))
+    return BertForClassificationPredictor(model, reader)
+
+
+def test_registered_as_the_models_default_predictor():
+    assert Predictor.by_name("bert_for_classification") is BertForClassificationPredictor
+    assert BertForClassification.default_predictor == "bert_for_classification"
+
+
+@pytest.mark.parametrize("key", ["sentence", "text"])
+def test_sentence_and_text_give_the_same_prediction(predictor, key):
+    output = predictor.predict_json({key: "I love this movie !"})
+    reference = predictor.predict("I love this movie !")
+    assert output["label"] == reference["label"] in {"pos", "neg"}
+    assert output["probs"] == pytest.approx(reference["probs"])
+
+
+def test_output_names_each_label_with_its_probability(predictor):
+    output = predictor.predict("a dull plot")
+    assert set(output["label_probs"]) == {"pos", "neg"}
+    assert sum(output["label_probs"].values()) == pytest.approx(1.0)
+    assert output["label"] == max(output["label_probs"], key=output["label_probs"].get)
+    labels = predictor._model.vocab.get_index_to_token_vocabulary("labels")
+    assert output["label_probs"] == {labels[i]: p for i, p in enumerate(output["probs"])}
+
+
+def test_batch_prediction_matches_one_by_one_and_keeps_ids(predictor):
+    inputs = [{"text": "a very good film", "id": "a"}, {"sentence": "I hate it", "id": 7}, {"text": "bad"}]
+    batch = predictor.predict_batch_json(inputs)
+    assert [output.get("id") for output in batch] == ["a", 7, None]
+    for one_input, output in zip(inputs, batch):
+        single = predictor.predict_json(one_input)
+        assert output["label"] == single["label"]
+        assert output["probs"] == pytest.approx(single["probs"], abs=1e-6)
+
+
+def test_input_without_text_is_refused_with_its_keys(predictor):
+    with pytest.raises(ConfigurationError, match=r"'sentence' or 'text' key; got keys \['body', 'id'\]"):
+        predictor.predict_json({"body": "hello", "id": 1})
