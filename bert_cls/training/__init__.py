@@ -1,0 +1,1 @@
+from bert_cls.training.learning_curve import LearningCurveCallback
