@@ -15,13 +15,15 @@ Problems raise `ConfigurationError` naming the file and what was expected.
 """
 import json
 import logging
+import math
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import Dict, Iterator, List, NamedTuple, Tuple
 
 import torch
 from allennlp.common.checks import ConfigurationError
-from pytorch_pretrained_bert.modeling import BertConfig, BertModel
+from pytorch_pretrained_bert.modeling import ACT2FN, BertConfig, BertModel
 
 from bert_cls.common.bert_files import resolve_model_location
 from bert_cls.common.safe_tar import safe_extract_tar
@@ -39,19 +41,40 @@ REQUIRED_CONFIG_KEYS = (
     "max_position_embeddings",
     "type_vocab_size",
 )
+# pytorch-pretrained-bert builds every BertLayerNorm with this epsilon; it is not configurable.
+PPB_LAYER_NORM_EPS = 1e-12
 # Checkpoints of task models (BertForSequenceClassification, BertForPreTraining...) put BERT's
 # own weights under this prefix.
 BERT_PREFIX = "bert."
 
 
+class LoadedCheckpoint(NamedTuple):
+    model: BertModel
+    config_file: Path
+    weights_file: Path
+    # Pooler weights the checkpoint lacked; the model holds BertModel's random init for them.
+    missing_pooler: List[str]
+
+
 def load_bert_model(bert_model: str) -> BertModel:
     """Builds a new `BertModel` from the checkpoint that `bert_model` names (see module doc)."""
+    with bert_checkpoint_directory(bert_model) as directory:
+        return load_bert_directory(directory)
+
+
+@contextmanager
+def bert_checkpoint_directory(bert_model: str) -> Iterator[Path]:
+    """
+    The directory holding the checkpoint that `bert_model` names. An archive is extracted safely
+    into a temporary directory, which is deleted when the context exits.
+    """
     location = resolve_model_location(bert_model)
     if location.is_dir():
-        return load_bert_directory(location)
+        yield location
+        return
     with tempfile.TemporaryDirectory(prefix="bert_cls-") as extracted:
         safe_extract_tar(location, Path(extracted))
-        return load_bert_directory(find_checkpoint_directory(Path(extracted), location))
+        yield find_checkpoint_directory(Path(extracted), location)
 
 
 def find_checkpoint_directory(root: Path, archive: Path) -> Path:
@@ -87,6 +110,26 @@ def read_bert_config(directory: Path) -> Tuple[BertConfig, Path]:
     missing = [key for key in REQUIRED_CONFIG_KEYS if key not in config]
     if missing:
         raise ConfigurationError(f"BERT config '{config_file}' lacks the keys {missing}.")
+    # Otherwise pytorch-pretrained-bert fails with a bare KeyError while building the model.
+    hidden_act = config.get("hidden_act", "gelu")
+    if not isinstance(hidden_act, str) or hidden_act not in ACT2FN:
+        raise ConfigurationError(
+            f"BERT config '{config_file}' has hidden_act '{hidden_act}', which "
+            f"pytorch-pretrained-bert 0.6.2 does not implement (it has {', '.join(sorted(ACT2FN))})."
+        )
+    # pytorch-pretrained-bert would silently ignore these and compute something else.
+    eps = config.get("layer_norm_eps", PPB_LAYER_NORM_EPS)
+    if not isinstance(eps, (int, float)) or not math.isclose(eps, PPB_LAYER_NORM_EPS, rel_tol=1e-3):
+        raise ConfigurationError(
+            f"BERT config '{config_file}' has layer_norm_eps {eps!r}, but pytorch-pretrained-bert "
+            f"0.6.2 always uses {PPB_LAYER_NORM_EPS}; the model would compute different outputs."
+        )
+    position_embedding_type = config.get("position_embedding_type", "absolute")
+    if position_embedding_type != "absolute":
+        raise ConfigurationError(
+            f"BERT config '{config_file}' has position_embedding_type '{position_embedding_type}', "
+            f"but pytorch-pretrained-bert 0.6.2 only has absolute position embeddings."
+        )
     return BertConfig.from_dict(config), config_file
 
 
@@ -168,6 +211,11 @@ def check_state_dict(
 
 
 def load_bert_directory(directory: Path) -> BertModel:
+    return load_bert_checkpoint(directory).model
+
+
+def load_bert_checkpoint(directory: Path) -> LoadedCheckpoint:
+    """`load_bert_directory`, also saying which files were read and whether the pooler was missing."""
     config, config_file = read_bert_config(directory)
     weights_file = find_weights_file(directory)
     state_dict = normalize_bert_state_dict(read_state_dict(weights_file))
@@ -184,4 +232,4 @@ def load_bert_directory(directory: Path) -> BertModel:
     if unexpected:
         logger.info("Ignoring weights from '%s' that BertModel does not use: %s", weights_file, unexpected)
     model.load_state_dict({key: value for key, value in state_dict.items() if key not in unexpected}, strict=False)
-    return model
+    return LoadedCheckpoint(model, config_file, weights_file, missing_pooler)

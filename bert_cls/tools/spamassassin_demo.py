@@ -125,6 +125,9 @@ def run(config: Path) -> Path:
         "evaluate", str(run_dir / "model.tar.gz"), str(UNPACKED_SPLIT / "test.jsonl"),
         "--output-file", str(run_dir / "test_metrics.json"),
         "--predictions-output-file", str(run_dir / "test_predictions.jsonl"),
+        # The config's bucket sampler would reorder the test emails by length; the report pairs
+        # predictions with test.jsonl line by line, so evaluate in file order.
+        "-o", json.dumps({"validation_data_loader": {"batch_sampler": None, "batch_size": 64, "shuffle": False}}),
     )
 
     say("predicting a few held-out emails with `allennlp predict`")

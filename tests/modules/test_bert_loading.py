@@ -187,3 +187,19 @@ def test_a_file_that_is_not_an_archive(tmp_path):
     bogus.write_text("plain text")
     with pytest.raises(ConfigurationError, match="Could not read archive"):
         load_bert_model(str(bogus))
+
+
+@pytest.mark.parametrize(
+    "change,message",
+    [
+        ({"hidden_act": "gelu_new"}, "hidden_act 'gelu_new'"),
+        ({"layer_norm_eps": 1e-5}, "layer_norm_eps 1e-05"),
+        ({"position_embedding_type": "relative_key"}, "position_embedding_type 'relative_key'"),
+    ],
+)
+def test_configs_pytorch_pretrained_bert_cannot_compute(tmp_path, change, message):
+    directory = copy_dir(HF_DIR, tmp_path / "bert")
+    config = json.loads((directory / "config.json").read_text())
+    (directory / "config.json").write_text(json.dumps(dict(config, **change)))
+    with pytest.raises(ConfigurationError, match=f"config.json' has {message}"):
+        load_bert_model(str(directory))
