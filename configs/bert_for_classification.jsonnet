@@ -7,8 +7,9 @@
      model.safetensors or pytorch_model.bin, vocab.txt), one in pytorch-pretrained-bert layout
      (bert_config.json, pytorch_model.bin, vocab.txt), a .tar.gz of either, or a shortcut name
      such as "bert-base-uncased" that is already cached locally. Nothing is downloaded.
-  2. the data paths to your JSON-lines files, one {"text": ..., "label": ...} object a line
-     (or swap in your own reader yielding {"tokens": TextField, "label": LabelField});
+  2. the data paths to your JSON-lines files, one {"text": ..., "label": ...} object a line;
+     the reader names the file and line of any line it cannot use (or swap in your own reader
+     yielding {"tokens": TextField, "label": LabelField});
      the indexer adds [CLS] and [SEP] itself.
   3. `max_pieces` (at most the model's max_position_embeddings, usually 512; shorter is faster),
      and the optimizer: for a real model, "huggingface_adamw" with lr 2e-5 to 5e-5 and a
@@ -18,7 +19,7 @@ local bert_model = "fixtures/bert";
 
 {
   "dataset_reader": {
-    "type": "text_classification_json",
+    "type": "checked_text_classification_json",
     "tokenizer": { "type": "bert-basic" },
     "token_indexers": {
       "bert": { "type": "bert-pretrained", "pretrained_model": bert_model, "max_pieces": 64 }

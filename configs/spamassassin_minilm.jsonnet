@@ -17,7 +17,7 @@ local batch_size = 16;
 
 {
   "dataset_reader": {
-    "type": "text_classification_json",
+    "type": "checked_text_classification_json",
     "tokenizer": { "type": "bert-basic" },
     "token_indexers": {
       "bert": { "type": "bert-pretrained", "pretrained_model": bert_model, "max_pieces": 128 }

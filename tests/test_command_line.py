@@ -76,7 +76,7 @@ def test_train_elsewhere_with_include_package(tmp_path):
     # Without the plugin (no .allennlp_plugins here, no --include-package) the names are unknown.
     without = allennlp(["train", CONFIG, "-s", str(tmp_path / "without"), "-o", overrides], cwd=tmp_path, check=False)
     assert without.returncode != 0
-    assert "bert-pretrained not in acceptable choices" in without.stderr
+    assert "checked_text_classification_json not in acceptable choices" in without.stderr
 
     allennlp(
         ["train", CONFIG, "-s", str(tmp_path / "run"), "-o", overrides, "--include-package", "bert_cls"],

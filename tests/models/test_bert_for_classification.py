@@ -79,6 +79,14 @@ class TestBertForClassification(ModelTestCase):
         model = BertForClassification(vocab, BERT, label_namespace="topic_labels")
         assert model._classification_layer.out_features == 3
 
+    def test_num_labels_below_the_vocabulary_size_is_a_configuration_error(self):
+        vocab = Vocabulary()
+        vocab.add_tokens_to_namespace(["a", "b", "c"], "topic_labels")
+        with pytest.raises(ConfigurationError, match=r"num_labels is 2.*'topic_labels' has 3 labels"):
+            BertForClassification(vocab, BERT, num_labels=2, label_namespace="topic_labels")
+        model = BertForClassification(vocab, BERT, num_labels=3, label_namespace="topic_labels")
+        assert model._classification_layer.out_features == 3
+
     def test_no_labels_at_all_is_a_configuration_error(self):
         with pytest.raises(ConfigurationError, match="'labels' is empty"):
             BertForClassification(Vocabulary(), BERT)
@@ -175,6 +183,16 @@ class TestBertForClassification(ModelTestCase):
         assert params["trainable"].default is True
         assert isinstance(params["initializer"].default, InitializerApplicator)
         assert params["regularizer"].default is None
+        assert list(params)[10:] == ["window_pooling", "class_weights", "per_label_metrics", "kwargs"]
+        assert params["window_pooling"].default is None
+        assert params["class_weights"].default is None
+        assert params["per_label_metrics"].default is False
+
+    def test_the_defaults_keep_the_plain_loss_and_metrics(self):
+        assert self.model._loss.weight is None
+        assert not any("_loss" in name for name in self.model.state_dict())
+        self.model(**self.batch())
+        assert set(self.model.get_metrics()) == {"accuracy"}
 
     def test_bert_is_asked_for_the_last_layer_only(self):
         layers_returned = []
@@ -212,7 +230,7 @@ class TestBertForClassification(ModelTestCase):
     def test_too_many_wordpieces_for_the_position_table(self):
         ids = torch.full((1, 65), 5, dtype=torch.long)
         batch = {"tokens": {"bert": {"token_ids": ids, "type_ids": torch.zeros_like(ids)}}}
-        with pytest.raises(ConfigurationError, match="max_position_embeddings"):
+        with pytest.raises(ConfigurationError, match="max_position_embeddings.*window_pooling"):
             self.model(**batch)
 
     def test_wordpiece_ids_beyond_the_embedding_table(self):

@@ -18,6 +18,7 @@ CLS = "[CLS]"
 SEP = "[SEP]"
 UNK = "[UNK]"
 DEFAULT_NEVER_LOWERCASE = ["[UNK]", "[SEP]", "[PAD]", "[CLS]", "[MASK]"]
+TRUNCATION_STRATEGIES = ("head", "head_tail")
 
 
 @TokenIndexer.register("bert-pretrained")
@@ -37,10 +38,19 @@ class PretrainedBertIndexer(TokenIndexer):
       wordpiece.
     - `mask`: `True` for each word.
 
-    Input longer than `max_pieces - 2` wordpieces is either truncated to the whole words that fit,
-    or cut into overlapping windows of `max_pieces - 2` wordpieces that advance by half a window,
-    each wrapped in `[CLS]` ... `[SEP]`, and concatenated. With windows, `offsets` still count
-    positions in the single, unwindowed sequence.
+    Input longer than `max_pieces - 2` wordpieces is either truncated (by default) or cut into
+    overlapping windows of `max_pieces - 2` wordpieces that advance by half a window, each wrapped
+    in `[CLS]` ... `[SEP]`, and concatenated. With windows, `offsets` still count positions in the
+    single, unwindowed sequence.
+
+    Truncation keeps whole words, and warns once. The "head" strategy (the original's) keeps the
+    first words that fit. The "head_tail" strategy (Sun et al., 2019, "How to Fine-Tune BERT for
+    Text Classification?") keeps the first words that fit in `head_pieces` wordpieces and the last
+    words that fit in the rest, `max_pieces - 2` minus the wordpieces the head kept (so at least
+    `max_pieces - 2 - head_pieces`); the middle words are dropped. A word is never cut: it is kept
+    with all its wordpieces or dropped, so `offsets` and `mask` have one entry for each word kept
+    (the head words, then the tail words), each pointing into the truncated sequence, and
+    `type_ids` are those the kept wordpieces had in the whole input.
 
     The BERT vocabulary is also copied into the "bert" namespace of the `Vocabulary` the first
     time this indexer indexes something.
@@ -65,6 +75,17 @@ class PretrainedBertIndexer(TokenIndexer):
         `[SEP]` included.
     truncate_long_sequences : `bool`, optional (default = `True`)
         Whether longer input is truncated or, if `False`, cut into windows.
+    truncation_strategy : `str`, optional (default = `"head"`)
+        How input is truncated: `"head"` keeps the beginning, `"head_tail"` the beginning and the
+        end. `"head_tail"` needs `truncate_long_sequences`.
+    head_pieces : `int`, optional (default = `128`)
+        With `"head_tail"`, the most wordpieces kept from the beginning; it must be less than
+        `max_pieces - 2`, so that the tail keeps at least one. Unused with `"head"`.
+    max_windows : `int`, optional (default = `None`)
+        With windows (`truncate_long_sequences` false), the most windows kept per input: the
+        first `max_windows`, which cover the first `(max_windows + 1) / 2` window lengths of the
+        input. It bounds the time and memory one long input can take. `None` keeps every window.
+        `offsets` are unchanged: they still count positions in the whole, unwindowed input.
     token_min_padding_length : `int`, optional (default = `0`)
         See `TokenIndexer`.
     """
@@ -78,6 +99,9 @@ class PretrainedBertIndexer(TokenIndexer):
         max_pieces: int = 512,
         truncate_long_sequences: bool = True,
         token_min_padding_length: int = 0,
+        truncation_strategy: str = "head",
+        head_pieces: int = 128,
+        max_windows: Optional[int] = None,
     ) -> None:
         super().__init__(token_min_padding_length)
         if pretrained_model.endswith("-cased") and do_lowercase:
@@ -99,6 +123,15 @@ class PretrainedBertIndexer(TokenIndexer):
                 f"max_pieces must be at least {smallest} with "
                 f"truncate_long_sequences={truncate_long_sequences}, got {max_pieces}."
             )
+        _check_truncation(truncation_strategy, head_pieces, max_pieces, truncate_long_sequences)
+        if max_windows is not None:
+            if truncate_long_sequences:
+                raise ConfigurationError(
+                    "max_windows limits the windows of long input, but truncate_long_sequences is "
+                    "True (no windows): set truncate_long_sequences to False or drop max_windows."
+                )
+            if max_windows < 1:
+                raise ConfigurationError(f"max_windows must be at least 1, got {max_windows}.")
 
         bert_tokenizer = _load_bert_tokenizer(resolve_vocab_file(pretrained_model))
         self._vocab: Dict[str, int] = bert_tokenizer.vocab
@@ -111,6 +144,9 @@ class PretrainedBertIndexer(TokenIndexer):
             DEFAULT_NEVER_LOWERCASE if never_lowercase is None else never_lowercase
         )
         self._truncate_long_sequences = truncate_long_sequences
+        self.truncation_strategy = truncation_strategy
+        self.head_pieces = head_pieces
+        self.max_windows = max_windows
         self._added_to_vocabulary = False
         self._warned_about_truncation = False
 
@@ -119,6 +155,15 @@ class PretrainedBertIndexer(TokenIndexer):
         """The BERT vocabulary, wordpiece to id."""
         return self._vocab
 
+    @property
+    def truncate_long_sequences(self) -> bool:
+        """Whether input longer than `max_pieces` is truncated (rather than cut into windows)."""
+        return self._truncate_long_sequences
+
+    def wordpieces(self, token: Token) -> List[str]:
+        """The wordpieces this indexer splits `token` into, lowercased as it lowercases them."""
+        return self._wordpiece_tokenizer.tokenize(self._text(token))
+
     def count_vocab_items(self, token: Token, counter: Dict[str, Dict[str, int]]):
         # The ids come from the BERT vocabulary; there is nothing to count.
         pass
@@ -126,33 +171,37 @@ class PretrainedBertIndexer(TokenIndexer):
     def tokens_to_indices(self, tokens: List[Token], vocabulary: Vocabulary) -> IndexedTokenList:
         self._add_encoding_to_vocabulary_if_needed(vocabulary)
 
-        word_pieces = [
-            [self._vocab[piece] for piece in self._wordpiece_tokenizer.tokenize(self._text(token))]
-            for token in tokens
-        ]
+        word_pieces = [[self._vocab[piece] for piece in self.wordpieces(token)] for token in tokens]
         pieces = [piece for word in word_pieces for piece in word]
-        # Computed before any windowing, so that a [SEP] repeated by overlapping windows is
-        # counted once.
+        # Computed before any windowing or truncation, so that a [SEP] repeated by overlapping
+        # windows is counted once, and a [SEP] dropped by truncation still counts.
         type_ids = self._type_ids(pieces)
         window_length = self.max_pieces - 2
 
-        offsets: List[int] = []
-        num_kept_pieces = 0
+        if len(pieces) <= window_length or not self._truncate_long_sequences:
+            kept_words = list(range(len(word_pieces)))
+        else:
+            self._warn_about_truncation(tokens)
+            kept_words = self._words_kept_by_truncation([len(word) for word in word_pieces])
+
+        word_starts = [0]
         for word in word_pieces:
-            if self._truncate_long_sequences and num_kept_pieces + len(word) > window_length:
-                break
+            word_starts.append(word_starts[-1] + len(word))
+        offsets: List[int] = []
+        # The position in `pieces` of each wordpiece kept.
+        kept_positions: List[int] = []
+        for word in kept_words:
             # Positions count the [CLS] in front.
-            first, last = num_kept_pieces + 1, num_kept_pieces + len(word)
+            first, last = len(kept_positions) + 1, len(kept_positions) + len(word_pieces[word])
             offsets.append(first if self.use_starting_offsets else last)
-            num_kept_pieces += len(word)
+            kept_positions.extend(range(word_starts[word], word_starts[word + 1]))
 
         if len(pieces) <= window_length:
             windows = [pieces]
             type_windows = [type_ids]
         elif self._truncate_long_sequences:
-            self._warn_about_truncation(tokens)
-            windows = [pieces[:num_kept_pieces]]
-            type_windows = [type_ids[:num_kept_pieces]]
+            windows = [[pieces[i] for i in kept_positions]]
+            type_windows = [[type_ids[i] for i in kept_positions]]
         else:
             stride = window_length // 2
             starts = range(0, len(pieces), stride)
@@ -163,6 +212,9 @@ class PretrainedBertIndexer(TokenIndexer):
             if windows[-2][-len(windows[-1]) :] == windows[-1]:
                 windows.pop()
                 type_windows.pop()
+            if self.max_windows is not None:
+                windows = windows[: self.max_windows]
+                type_windows = type_windows[: self.max_windows]
 
         token_ids: List[int] = []
         wrapped_type_ids: List[int] = []
@@ -210,6 +262,29 @@ class PretrainedBertIndexer(TokenIndexer):
             return text.lower()
         return text
 
+    def _words_kept_by_truncation(self, word_lengths: List[int]) -> List[int]:
+        # The indices of the words kept, whole, when their wordpieces do not all fit.
+        window_length = self.max_pieces - 2
+        head_budget = window_length if self.truncation_strategy == "head" else self.head_pieces
+        head: List[int] = []
+        num_head_pieces = 0
+        for word, length in enumerate(word_lengths):
+            if num_head_pieces + length > head_budget:
+                break
+            head.append(word)
+            num_head_pieces += length
+        if self.truncation_strategy == "head":
+            return head
+        # The tail gets every wordpiece the head left over.
+        tail: List[int] = []
+        num_tail_pieces = 0
+        for word in range(len(word_lengths) - 1, len(head) - 1, -1):
+            if num_head_pieces + num_tail_pieces + word_lengths[word] > window_length:
+                break
+            tail.append(word)
+            num_tail_pieces += word_lengths[word]
+        return head + tail[::-1]
+
     def _type_ids(self, pieces: List[int]) -> List[int]:
         type_ids = []
         type_id = 0
@@ -242,6 +317,29 @@ class PretrainedBertIndexer(TokenIndexer):
         )
         vocabulary.extend_from_vocab(bert_vocabulary)
         self._added_to_vocabulary = True
+
+
+def _check_truncation(
+    truncation_strategy: str, head_pieces: int, max_pieces: int, truncate_long_sequences: bool
+) -> None:
+    if truncation_strategy not in TRUNCATION_STRATEGIES:
+        raise ConfigurationError(
+            f"Unknown truncation_strategy {truncation_strategy!r}; choose one of "
+            f"{', '.join(repr(choice) for choice in TRUNCATION_STRATEGIES)}."
+        )
+    if truncation_strategy != "head_tail":
+        return
+    if not truncate_long_sequences:
+        raise ConfigurationError(
+            "truncation_strategy 'head_tail' truncates, but truncate_long_sequences is False "
+            "(sliding windows); set it to True."
+        )
+    if not 0 <= head_pieces < max_pieces - 2:
+        raise ConfigurationError(
+            f"head_pieces must be at least 0 and less than max_pieces - 2 = {max_pieces - 2} (the "
+            f"wordpieces left for head and tail once [CLS] and [SEP] are counted), got "
+            f"{head_pieces}."
+        )
 
 
 def _load_bert_tokenizer(vocab_file: Path) -> BertTokenizer:

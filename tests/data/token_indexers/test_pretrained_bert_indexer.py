@@ -145,6 +145,28 @@ class TestPretrainedBertIndexer(AllenNlpTestCase):
         assert indexed["offsets"] == [1, 2, 3, 4, 5, 6, 7, 8, 9]
         assert indexed["mask"] == [True] * 9
 
+    def test_max_windows_keeps_the_first_windows(self):
+        text = "i love this film and it was very fun"
+        everything = index(make_indexer(max_pieces=6, truncate_long_sequences=False), text)
+        indexer = make_indexer(max_pieces=6, truncate_long_sequences=False, max_windows=2)
+        indexed = index(indexer, text)
+        assert indexed["token_ids"] == [
+            *[CLS, I, LOVE, THIS, FILM, SEP],
+            *[CLS, THIS, FILM, AND, IT, SEP],
+        ]
+        assert indexed["token_ids"] == everything["token_ids"][:12]
+        assert indexed["type_ids"] == [0] * 12
+        assert indexed["offsets"] == everything["offsets"]
+        # More windows allowed than the input needs: all of them.
+        plenty = make_indexer(max_pieces=6, truncate_long_sequences=False, max_windows=10)
+        assert index(plenty, text) == everything
+
+    def test_max_windows_is_checked(self):
+        with pytest.raises(ConfigurationError, match="truncate_long_sequences is True"):
+            make_indexer(max_windows=2)
+        with pytest.raises(ConfigurationError, match="at least 1, got 0"):
+            make_indexer(truncate_long_sequences=False, max_windows=0)
+
     def test_sliding_windows_window_type_ids(self):
         indexer = make_indexer(max_pieces=6, truncate_long_sequences=False)
         indexed = index(indexer, "i love it [SEP] this film was fun")
@@ -325,3 +347,94 @@ class TestPretrainedBertIndexer(AllenNlpTestCase):
         assert len(messages) == 2
         assert "appears to be cased" in messages[0]
         assert "appears to be uncased" in messages[1]
+
+    def test_head_tail_keeps_the_beginning_and_the_end(self, caplog):
+        indexer = make_indexer(max_pieces=8, truncation_strategy="head_tail", head_pieces=2)
+        with caplog.at_level(logging.WARNING, logger=LOGGER):
+            # 9 wordpieces, 6 fit: the first 2 and the last 4.
+            indexed = index(indexer, "i love this film and it was very fun")
+            assert indexed == {
+                "token_ids": [CLS, I, LOVE, IT, WAS, VERY, FUN, SEP],
+                "type_ids": [0] * 8,
+                "wordpiece_mask": [True] * 8,
+                "offsets": [1, 2, 3, 4, 5, 6],
+                "mask": [True] * 6,
+            }
+            # What fits is not truncated, and gives no warning.
+            assert index(indexer, "a very good film")["token_ids"] == [CLS, A, VERY, GOOD, FILM, SEP]
+            index(indexer, "i love this film and it was very fun fun")
+        warnings = [r for r in caplog.records if r.name == LOGGER and r.levelno == logging.WARNING]
+        assert len(warnings) == 1
+
+    def test_head_tail_keeps_whole_words_and_gives_the_tail_what_the_head_leaves(self):
+        indexer = make_indexer(max_pieces=7, truncation_strategy="head_tail", head_pieces=2)
+        # 8 wordpieces, 5 fit. "dullings" (3 pieces) does not fit in the head's 2, so the head
+        # keeps 1 and the tail gets 4: "film i love it".
+        indexed = index(indexer, "a dullings film i love it")
+        assert indexed["token_ids"] == [CLS, A, FILM, I, LOVE, IT, SEP]
+        assert indexed["offsets"] == [1, 2, 3, 4, 5]
+        # A word at the end is kept whole, with offsets into the truncated sequence.
+        indexed = index(indexer, "i love it a film dullings")
+        assert indexed["token_ids"] == [CLS, I, LOVE, DULL, ING, S, SEP]
+        assert indexed["offsets"] == [1, 2, 5]
+        assert indexed["mask"] == [True] * 3
+        starting = make_indexer(
+            max_pieces=7, truncation_strategy="head_tail", head_pieces=2, use_starting_offsets=True
+        )
+        assert index(starting, "i love it a film dullings")["offsets"] == [1, 2, 3]
+        # A last word longer than the tail's share is dropped, leaving the tail empty.
+        indexer = make_indexer(max_pieces=7, truncation_strategy="head_tail", head_pieces=4)
+        assert index(indexer, "i love it a dullings")["token_ids"] == [CLS, I, LOVE, IT, A, SEP]
+
+    def test_head_tail_keeps_the_type_ids_of_the_whole_input(self):
+        indexer = make_indexer(max_pieces=6, truncation_strategy="head_tail", head_pieces=2)
+        indexed = index(indexer, "good [SEP] bad fun i love it")
+        assert indexed["token_ids"] == [CLS, GOOD, SEP, LOVE, IT, SEP]
+        assert indexed["type_ids"] == [0, 0, 0, 1, 1, 1]
+
+    def test_head_tail_with_no_head(self):
+        indexer = make_indexer(max_pieces=5, truncation_strategy="head_tail", head_pieces=0)
+        assert index(indexer, "i love this film")["token_ids"] == [CLS, LOVE, THIS, FILM, SEP]
+
+    def test_head_is_the_default_truncation(self):
+        indexer = make_indexer(max_pieces=8)
+        assert indexer.truncation_strategy == "head"
+        assert index(indexer, "i love this film and it was very fun")["token_ids"] == [
+            *[CLS, I, LOVE, THIS, FILM, AND, IT, SEP]
+        ]
+        # head_pieces is unused with "head", so any value goes.
+        assert make_indexer(max_pieces=8, head_pieces=100) == make_indexer(max_pieces=8, head_pieces=100)
+
+    def test_truncation_strategy_is_checked(self):
+        with pytest.raises(ConfigurationError, match="'head', 'head_tail'") as error:
+            make_indexer(truncation_strategy="tail")
+        assert "'tail'" in str(error.value)
+        with pytest.raises(ConfigurationError, match=r"head_pieces .* less than max_pieces - 2 = 6"):
+            make_indexer(max_pieces=8, truncation_strategy="head_tail", head_pieces=6)
+        with pytest.raises(ConfigurationError, match="head_pieces"):
+            make_indexer(max_pieces=8, truncation_strategy="head_tail", head_pieces=-1)
+        with pytest.raises(ConfigurationError, match="truncate_long_sequences"):
+            make_indexer(truncation_strategy="head_tail", truncate_long_sequences=False)
+        # The largest head that leaves the tail one wordpiece.
+        make_indexer(max_pieces=8, truncation_strategy="head_tail", head_pieces=5)
+
+    def test_head_tail_from_params(self):
+        indexer = TokenIndexer.from_params(
+            Params(
+                {
+                    "type": "bert-pretrained",
+                    "pretrained_model": str(VOCAB),
+                    "max_pieces": 8,
+                    "truncation_strategy": "head_tail",
+                    "head_pieces": 2,
+                }
+            )
+        )
+        assert indexer == make_indexer(max_pieces=8, truncation_strategy="head_tail", head_pieces=2)
+        assert indexer != make_indexer(max_pieces=8)
+
+    def test_wordpieces(self):
+        indexer = make_indexer()
+        assert indexer.wordpieces(Token("Dullings")) == ["dull", "##ing", "##s"]
+        assert indexer.wordpieces(Token("[SEP]")) == ["[SEP]"]
+        assert make_indexer(do_lowercase=False).wordpieces(Token("The")) == ["[UNK]"]
