@@ -1,4 +1,4 @@
-from typing import Dict, Optional, Tuple, Union
+from typing import Dict, List, Optional, Tuple, Union
 
 import torch
 from allennlp.common.checks import ConfigurationError
@@ -9,6 +9,10 @@ from allennlp.training.metrics import CategoricalAccuracy
 from pytorch_pretrained_bert.modeling import BertModel
 
 from bert_cls.modules.bert_loading import load_bert_model
+from bert_cls.modules.fused_bert import PaddingFreeEncoder, fuse_bert_model
+from bert_cls.modules.window_pooling import check_window_pooling, pool_windows, split_into_windows
+from bert_cls.training.class_weights import ClassWeights, class_weight_tensor, class_weights_are_known
+from bert_cls.training.metrics import PerLabelF1
 
 
 @Model.register("bert_for_classification")
@@ -36,7 +40,7 @@ class BertForClassification(Model):
         Dropout applied to the pooled output before the Linear layer.
     num_labels : `int`, optional (default = `None`)
         How many output classes to predict. If not provided, we use the vocab size of
-        `label_namespace`.
+        `label_namespace`; if provided, it must be at least that size.
     index : `str`, optional (default = `"bert"`)
         The name of the token indexer that generates the BERT indices.
     label_namespace : `str`, optional (default = `"labels"`)
@@ -49,6 +53,45 @@ class BertForClassification(Model):
         If provided, used to initialize the final Linear layer *only*.
     regularizer : `RegularizerApplicator`, optional (default = `None`)
         If provided, used to calculate the regularization penalty during training.
+    window_pooling : `str`, optional (default = `None`)
+        How to classify an input that the indexer cut into windows
+        (`truncate_long_sequences: false`): each window (`[CLS] ... [SEP]`) goes through BERT,
+        dropout and the Linear layer on its own, all windows of a batch in one BERT batch, and
+        the logits of an instance's windows are pooled by `"mean"` or `"max"` into its logits.
+        Windows are found in the wordpiece ids themselves (a window starts at each `[CLS]` that
+        follows a `[SEP]`), so their length need not be configured here. `None` runs BERT once
+        over each whole row, as the original did: a row longer than BERT's
+        `max_position_embeddings` is then a `ConfigurationError`.
+    class_weights : `Union[Dict[str, float], str]`, optional (default = `None`)
+        Weights of the classes in the cross-entropy loss: a mapping of label to weight (labels
+        not named weigh 1.0), or `"balanced"`: `n_samples / (n_classes * count)` for each label,
+        from the label counts of the instances the vocabulary was built from (with
+        `allennlp train`, the datasets in `datasets_for_vocab_creation`, by default all of them;
+        set it to `["train"]` to count the training data only). The weights are computed once,
+        here, and kept in the model's state dict (`_loss.weight`), so a loaded archive has them
+        without any counts. `None` is the plain, unweighted loss.
+    per_label_metrics : `bool`, optional (default = `False`)
+        If True, `get_metrics` also reports `<label>-precision`, `<label>-recall` and
+        `<label>-f1` for each output class (named by its label, or by its index beyond the
+        vocabulary's labels), and `macro-f1`, the mean of their F1 (usable as
+        `validation_metric: "+macro-f1"`).
+    fused_layers : `bool`, optional (default = `True`)
+        If True, BERT's layer norms run as `torch.nn.LayerNorm` and its GELU as
+        `torch.nn.functional.gelu` (`bert_cls.modules.fused_bert.fuse_bert_model`), in training
+        and inference: the same computation in fewer, fused kernels. The parameters keep their
+        names and values, so the state dict and archives are exactly those of the plain
+        pytorch-pretrained-bert model, and load into either; outputs and gradients agree within
+        float rounding (1e-5). A `BertModel` object given as `bert_model` is changed in place.
+        False keeps pytorch-pretrained-bert's own Python layer norm and GELU.
+    padding_free_inference : `bool`, optional (default = `True`)
+        If True, inference (eval mode with autograd off: `torch.no_grad()` or
+        `torch.inference_mode()`, as AllenNLP's predictors and `evaluate` run it) goes through
+        `bert_cls.modules.fused_bert.PaddingFreeEncoder`: BERT's encoder as torch's fused
+        nested-tensor transformer kernel, which spends no work on padding. It shares BERT's
+        parameters (no copy) and gives the same logits and probabilities within float rounding
+        (1e-5). Whenever it cannot run (training mode, gradients enabled, int8-quantized or
+        non-float32 Linear layers, an activation other than GELU or ReLU, a mask that is not a
+        prefix of each row), the plain forward runs. False always runs the plain forward.
     """
 
     default_predictor = "bert_for_classification"
@@ -64,33 +107,68 @@ class BertForClassification(Model):
         trainable: bool = True,
         initializer: InitializerApplicator = InitializerApplicator(),
         regularizer: Optional[RegularizerApplicator] = None,
+        window_pooling: Optional[str] = None,
+        class_weights: Optional[ClassWeights] = None,
+        per_label_metrics: bool = False,
+        fused_layers: bool = True,
+        padding_free_inference: bool = True,
         **kwargs,
     ) -> None:
         super().__init__(vocab, regularizer, **kwargs)
+        if window_pooling is not None:
+            check_window_pooling(window_pooling)
+        self._label_namespace = label_namespace
+        out_features = self._number_of_classes(num_labels)
 
         if isinstance(bert_model, str):
             self.bert_model = load_bert_model(bert_model)
         else:
             self.bert_model = bert_model
 
+        if fused_layers:
+            fuse_bert_model(self.bert_model)
+
         for param in self.bert_model.parameters():
             param.requires_grad = trainable
-
-        self._label_namespace = label_namespace
-        # As in the original, a falsy num_labels (None or 0) means "ask the vocabulary".
-        out_features = num_labels or vocab.get_vocab_size(namespace=label_namespace)
-        if out_features < 1:
-            raise ConfigurationError(
-                f"bert_for_classification has no labels: num_labels is not set and the "
-                f"vocabulary namespace '{label_namespace}' is empty."
-            )
 
         self._dropout = torch.nn.Dropout(p=dropout)
         self._classification_layer = torch.nn.Linear(self.bert_model.config.hidden_size, out_features)
         self._accuracy = CategoricalAccuracy()
-        self._loss = torch.nn.CrossEntropyLoss()
+        self._per_label_f1 = PerLabelF1(self._label_names(out_features)) if per_label_metrics else None
+        weights = None
+        if class_weights is not None:
+            weights = class_weight_tensor(class_weights, vocab, label_namespace, out_features)
+        # The weights are a buffer of the loss module, so the state dict (and an archive) has them.
+        self._loss = torch.nn.CrossEntropyLoss(weight=weights)
         self._index = index
+        self._window_pooling = window_pooling
+        self._padding_free_inference = padding_free_inference
+        # Not a Module: outside the state dict, the parameters and the module tree. It shares
+        # BERT's parameters, and copies and pickles of it are empty (it rebuilds on first use).
+        self._padding_free_encoder = PaddingFreeEncoder()
         initializer(self._classification_layer)
+
+    def _number_of_classes(self, num_labels: Optional[int]) -> int:
+        vocab_size = self.vocab.get_vocab_size(namespace=self._label_namespace)
+        # As in the original, a falsy num_labels (None or 0) means "ask the vocabulary".
+        if not num_labels:
+            if vocab_size < 1:
+                raise ConfigurationError(
+                    f"bert_for_classification has no labels: num_labels is not set and the "
+                    f"vocabulary namespace '{self._label_namespace}' is empty."
+                )
+            return vocab_size
+        if num_labels < vocab_size:
+            raise ConfigurationError(
+                f"num_labels is {num_labels}, but the vocabulary namespace "
+                f"'{self._label_namespace}' has {vocab_size} labels: every label needs an output. "
+                f"Raise num_labels to at least {vocab_size}, or leave it unset."
+            )
+        return num_labels
+
+    def _label_names(self, num_classes: int) -> List[str]:
+        index_to_label = self.vocab.get_index_to_token_vocabulary(self._label_namespace)
+        return [index_to_label.get(i, str(i)) for i in range(num_classes)]
 
     def forward(  # type: ignore
         self, tokens: TextFieldTensors, label: torch.IntTensor = None
@@ -111,28 +189,66 @@ class BertForClassification(Model):
 
         logits : `torch.FloatTensor`
             A tensor of shape `(batch_size, num_labels)` representing unnormalized log
-            probabilities of the label.
+            probabilities of the label. With `window_pooling`, each row pools the logits of the
+            instance's windows.
         probs : `torch.FloatTensor`
             A tensor of shape `(batch_size, num_labels)` representing probabilities of the label.
         loss : `torch.FloatTensor`, optional
             A scalar loss to be optimised, when `label` is given.
         """
         input_ids, token_type_ids, input_mask = self._bert_inputs(tokens)
-        _, pooled = self.bert_model(
-            input_ids=input_ids,
-            token_type_ids=token_type_ids,
-            attention_mask=input_mask,
-            output_all_encoded_layers=False,
-        )
-        logits = self._classification_layer(self._dropout(pooled))
+        if self._window_pooling is None:
+            self._check_rows_fit_bert(input_ids)
+            logits = self._classify(input_ids, token_type_ids, input_mask)
+        else:
+            logits = self._classify_by_windows(input_ids, token_type_ids, input_mask)
         probs = torch.nn.functional.softmax(logits, dim=-1)
         output_dict = {"logits": logits, "probs": probs}
 
         if label is not None:
+            self._check_class_weights_are_known()
             output_dict["loss"] = self._loss(logits, label.long().view(-1))
             self._accuracy(logits, label)
+            if self._per_label_f1 is not None:
+                self._per_label_f1(logits, label)
 
         return output_dict
+
+    def _classify(
+        self, input_ids: torch.Tensor, token_type_ids: torch.Tensor, input_mask: torch.Tensor
+    ) -> torch.Tensor:
+        pooled = None
+        if self._padding_free_inference and not self.training and not torch.is_grad_enabled():
+            # None when the fast path cannot run (see PaddingFreeEncoder.can_run).
+            outputs = self._padding_free_encoder(self.bert_model, input_ids, token_type_ids, input_mask)
+            if outputs is not None:
+                pooled = outputs[1]
+        if pooled is None:
+            _, pooled = self.bert_model(
+                input_ids=input_ids,
+                token_type_ids=token_type_ids,
+                attention_mask=input_mask.long(),
+                output_all_encoded_layers=False,
+            )
+        return self._classification_layer(self._dropout(pooled))
+
+    def _classify_by_windows(
+        self, input_ids: torch.Tensor, token_type_ids: torch.Tensor, input_mask: torch.Tensor
+    ) -> torch.Tensor:
+        windows = split_into_windows(input_ids, token_type_ids, input_mask)
+        self._check_windows_fit_bert(windows.token_ids)
+        window_logits = self._classify(windows.token_ids, windows.type_ids, windows.mask)
+        return pool_windows(window_logits, windows.windows_per_row, self._window_pooling)
+
+    def _check_class_weights_are_known(self) -> None:
+        weights = self._loss.weight
+        if weights is not None and not class_weights_are_known(weights):
+            raise ConfigurationError(
+                "class_weights 'balanced' needs the label counts of the training data, but the "
+                "vocabulary this model was built with holds none (it was loaded from files, not "
+                "built from instances), and no saved weights were loaded. Build the vocabulary "
+                "from the training instances, or give class_weights as a mapping."
+            )
 
     def _bert_inputs(self, tokens: TextFieldTensors) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         if self._index not in tokens:
@@ -154,18 +270,32 @@ class BertForClassification(Model):
             input_mask = input_ids != 0
         if token_type_ids is None:
             token_type_ids = torch.zeros_like(input_ids)
-        self._check_fits_bert(input_ids)
-        return input_ids, token_type_ids, input_mask.long()
+        self._check_ids_fit_bert(input_ids)
+        return input_ids, token_type_ids, input_mask.bool()
 
-    def _check_fits_bert(self, input_ids: torch.Tensor) -> None:
+    def _check_rows_fit_bert(self, input_ids: torch.Tensor) -> None:
         config = self.bert_model.config
         if input_ids.size(-1) > config.max_position_embeddings:
             raise ConfigurationError(
                 f"A batch has {input_ids.size(-1)} wordpieces per row, more than this BERT's "
                 f"max_position_embeddings ({config.max_position_embeddings}). Set the indexer's "
                 f"max_pieces to at most {config.max_position_embeddings} and keep "
-                f"truncate_long_sequences true."
+                f"truncate_long_sequences true; or, to classify long inputs by windows, set "
+                f"the indexer's truncate_long_sequences false and the model's window_pooling "
+                f"(\"mean\" or \"max\")."
             )
+
+    def _check_windows_fit_bert(self, window_ids: torch.Tensor) -> None:
+        max_positions = self.bert_model.config.max_position_embeddings
+        if window_ids.size(-1) > max_positions:
+            raise ConfigurationError(
+                f"A window has {window_ids.size(-1)} wordpieces, more than this BERT's "
+                f"max_position_embeddings ({max_positions}). Set the indexer's max_pieces to at "
+                f"most {max_positions}."
+            )
+
+    def _check_ids_fit_bert(self, input_ids: torch.Tensor) -> None:
+        config = self.bert_model.config
         if input_ids.numel() and int(input_ids.max()) >= config.vocab_size:
             raise ConfigurationError(
                 f"Wordpiece id {int(input_ids.max())} is outside this BERT's embedding table "
@@ -190,4 +320,7 @@ class BertForClassification(Model):
         return self.make_output_human_readable(output_dict)
 
     def get_metrics(self, reset: bool = False) -> Dict[str, float]:
-        return {"accuracy": self._accuracy.get_metric(reset)}
+        metrics = {"accuracy": self._accuracy.get_metric(reset)}
+        if self._per_label_f1 is not None:
+            metrics.update(self._per_label_f1.get_metric(reset))
+        return metrics

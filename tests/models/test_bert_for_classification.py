@@ -183,7 +183,14 @@ class TestBertForClassification(ModelTestCase):
         assert params["trainable"].default is True
         assert isinstance(params["initializer"].default, InitializerApplicator)
         assert params["regularizer"].default is None
-        assert list(params)[10:] == ["window_pooling", "class_weights", "per_label_metrics", "kwargs"]
+        assert list(params)[10:] == [
+            "window_pooling",
+            "class_weights",
+            "per_label_metrics",
+            "fused_layers",
+            "padding_free_inference",
+            "kwargs",
+        ]
         assert params["window_pooling"].default is None
         assert params["class_weights"].default is None
         assert params["per_label_metrics"].default is False

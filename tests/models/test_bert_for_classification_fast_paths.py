@@ -1,0 +1,427 @@
+"""
+`bert_for_classification`'s `fused_layers` and `padding_free_inference`: the same logits and
+probabilities as the plain forward, faster.
+"""
+import copy
+import inspect
+import pickle
+import random
+from typing import Dict, List
+
+import pytest
+import torch
+from allennlp.common import Params
+from allennlp.common.testing import ModelTestCase
+from allennlp.data import Batch, Instance, Vocabulary
+from allennlp.data.fields import LabelField, TextField
+from allennlp.data.tokenizers import Token
+from allennlp.models import Model
+from pytorch_pretrained_bert import modeling as ppb
+from pytorch_pretrained_bert.modeling import BertModel
+
+import bert_cls  # noqa: F401
+from bert_cls.data.token_indexers import PretrainedBertIndexer
+from bert_cls.models import BertForClassification
+from bert_cls.modules import load_bert_model
+from bert_cls.modules.fused_bert import PaddingFreeEncoder, is_fused
+from bert_cls.modules.quantization import quantize_int8
+from tests.paths import CONFIGS_ROOT, FIXTURES_ROOT
+
+BERT = str(FIXTURES_ROOT / "bert")
+TRAIN = FIXTURES_ROOT / "data" / "train.jsonl"
+CLS, SEP = 2, 3
+MAX_POSITIONS = 64  # the fixture BERT's max_position_embeddings
+ATOL = 1e-5
+WORDS = (
+    "the a movie film plot acting was is and but not very great good fun love bad boring dull hate i it "
+    "this . , !"
+).split()
+
+
+def sharp_bert() -> BertModel:
+    # Larger weights than the fixture's near-zero ones, so that inputs get different logits.
+    bert = load_bert_model(BERT)
+    generator = torch.Generator().manual_seed(6)
+    with torch.no_grad():
+        for module in bert.modules():
+            if isinstance(module, (torch.nn.Linear, torch.nn.Embedding)):
+                module.weight.copy_(torch.randn(module.weight.shape, generator=generator) * 0.3)
+    return bert
+
+
+def labels_vocab() -> Vocabulary:
+    vocab = Vocabulary()
+    vocab.add_tokens_to_namespace(["pos", "neg"], "labels")
+    return vocab
+
+
+def make_model(**kwargs) -> BertForClassification:
+    torch.manual_seed(0)
+    return BertForClassification(labels_vocab(), sharp_bert(), **kwargs).eval()
+
+
+def instance(num_words: int, seed: int, max_pieces: int = MAX_POSITIONS, **indexer_args) -> Instance:
+    words = random.Random(seed).choices(WORDS, k=num_words)
+    indexer = PretrainedBertIndexer(BERT, max_pieces=max_pieces, **indexer_args)
+    return Instance(
+        {"tokens": TextField([Token(word) for word in words], {"bert": indexer}), "label": LabelField("pos")}
+    )
+
+
+def tensors(instances: List[Instance]) -> Dict:
+    batch = Batch(instances)
+    batch.index_instances(labels_vocab())
+    return batch.as_tensor_dict()
+
+
+def raw_batch(lengths: List[int], seed: int = 0, pair: bool = False) -> Dict:
+    """Wordpiece tensors as the indexer makes them, of the given lengths (1: `[CLS]` alone)."""
+    generator = torch.Generator().manual_seed(seed)
+    ids = torch.zeros(len(lengths), max(lengths), dtype=torch.long)
+    type_ids = torch.zeros_like(ids)
+    for row, length in enumerate(lengths):
+        ids[row, :length] = torch.randint(5, 38, (length,), generator=generator)
+        ids[row, 0] = CLS
+        if length > 1:
+            ids[row, length - 1] = SEP
+        if pair and length > 3:
+            type_ids[row, length // 2 : length] = 1
+    mask = torch.arange(ids.size(1))[None, :] < torch.tensor(lengths)[:, None]
+    return {"tokens": {"bert": {"token_ids": ids, "type_ids": type_ids, "wordpiece_mask": mask}}}
+
+
+def plain_output(model: BertForClassification, batch: Dict) -> Dict[str, torch.Tensor]:
+    """The plain forward: in eval mode with autograd on, the padding-free path never runs."""
+    builds = model._padding_free_encoder.builds
+    with torch.enable_grad():
+        output = model(**batch)
+    assert model._padding_free_encoder.builds == builds
+    return {key: value.detach() for key, value in output.items() if isinstance(value, torch.Tensor)}
+
+
+def fast_output(model: BertForClassification, batch: Dict, mode=torch.no_grad) -> Dict[str, torch.Tensor]:
+    with mode():
+        return model(**batch)
+
+
+def assert_same_predictions(fast: Dict, plain: Dict) -> None:
+    assert torch.allclose(fast["logits"], plain["logits"], atol=ATOL)
+    assert torch.allclose(fast["probs"], plain["probs"], atol=ATOL)
+
+
+class BertForwardCounter:
+    """Counts calls of the plain ppb forward of `bert`."""
+
+    def __init__(self, bert: BertModel):
+        self.calls = 0
+        self._handle = bert.register_forward_hook(self._hook)
+
+    def _hook(self, module, inputs, output):
+        self.calls += 1
+
+    def remove(self):
+        self._handle.remove()
+
+
+BATCHES = {
+    "cls_only_row": [1, 9, 4],
+    "cls_sep_row": [2, 17, 30],
+    "only_one_token_rows": [1, 2],
+    "max_length_rows": [MAX_POSITIONS, MAX_POSITIONS, 3],
+    "mixed_lengths": [5, MAX_POSITIONS, 1, 33, 2, 12, 40],
+    "no_padding": [10, 10, 10],
+    "single_row": [6],
+}
+
+
+# ----------------------------------------------------------------------------------------------
+# Parameters
+
+
+def test_new_parameters_come_after_the_existing_ones_with_their_defaults():
+    params = inspect.signature(BertForClassification.__init__).parameters
+    assert list(params)[-3:] == ["fused_layers", "padding_free_inference", "kwargs"]
+    assert list(params).index("fused_layers") == list(params).index("per_label_metrics") + 1
+    assert params["fused_layers"].default is True
+    assert params["padding_free_inference"].default is True
+
+
+def test_fused_layers_fuses_bert_at_construction_and_can_be_turned_off():
+    assert is_fused(make_model().bert_model)
+    plain = make_model(fused_layers=False).bert_model
+    assert not is_fused(plain)
+    assert any(type(m) is ppb.BertLayerNorm for m in plain.modules())
+
+
+def test_from_params_takes_the_new_parameters():
+    model = Model.from_params(
+        vocab=labels_vocab(),
+        params=Params(
+            {
+                "type": "bert_for_classification",
+                "bert_model": BERT,
+                "fused_layers": False,
+                "padding_free_inference": False,
+            }
+        ),
+    )
+    assert not is_fused(model.bert_model)
+    assert model._padding_free_inference is False
+
+
+def test_fused_and_plain_models_have_the_same_state_dict_and_outputs():
+    fused, plain = make_model(), make_model(fused_layers=False)
+    assert list(fused.state_dict()) == list(plain.state_dict())
+    batch = raw_batch([3, 20, 7])
+    assert_same_predictions(plain_output(fused, batch), plain_output(plain, batch))
+    # Archives cross over: a fused model's weights load into a plain one and back.
+    other = BertForClassification(labels_vocab(), BERT, fused_layers=False).eval()
+    other.load_state_dict(fused.state_dict())
+    assert_same_predictions(plain_output(other, batch), plain_output(fused, batch))
+
+
+def test_the_encoder_is_outside_the_module_tree():
+    model = make_model()
+    with torch.no_grad():
+        model(**raw_batch([3, 5]))
+    assert model._padding_free_encoder.builds == 1
+    assert isinstance(model._padding_free_encoder, PaddingFreeEncoder)
+    assert not isinstance(model._padding_free_encoder, torch.nn.Module)
+    assert list(model.state_dict()) == list(make_model().state_dict())
+    names = {name for name, _ in model.named_modules()}
+    assert not any("padding_free" in name for name in names)
+    assert not any("padding_free" in name for name, _ in model.named_parameters())
+
+
+# ----------------------------------------------------------------------------------------------
+# The padding-free path gives the plain forward's logits and probabilities
+
+
+@pytest.mark.parametrize("fused_layers", [True, False], ids=["fused", "plain_layers"])
+@pytest.mark.parametrize("batch", sorted(BATCHES))
+def test_padding_free_equals_the_plain_forward(batch, fused_layers):
+    model = make_model(fused_layers=fused_layers)
+    tensors_ = raw_batch(BATCHES[batch], seed=len(batch))
+    plain = plain_output(model, tensors_)
+    counter = BertForwardCounter(model.bert_model)
+    fast = fast_output(model, tensors_)
+    counter.remove()
+    assert counter.calls == 0  # the plain ppb forward did not run
+    assert model._padding_free_encoder.builds == 1
+    assert_same_predictions(fast, plain)
+
+
+@pytest.mark.parametrize("mode", [torch.no_grad, torch.inference_mode])
+def test_padding_free_on_indexed_instances_with_type_ids(mode):
+    model = make_model()
+    instances = [instance(n, seed=n) for n in (0, 1, 3, 15, 40, 70)]  # 70 words: truncated to 64
+    batch = tensors(instances)
+    bert = batch["tokens"]["bert"]
+    assert int(bert["wordpiece_mask"].sum(dim=1).min()) == 2  # [CLS] [SEP] of the empty text
+    assert int(bert["wordpiece_mask"].sum(dim=1).max()) == MAX_POSITIONS
+    pair = raw_batch([1, 8, 21, MAX_POSITIONS], seed=3, pair=True)
+    assert pair["tokens"]["bert"]["type_ids"].sum() > 0
+    for one in (batch, pair):
+        plain = plain_output(model, one)
+        fast = fast_output(model, one, mode)
+        assert_same_predictions(fast, plain)
+        if "label" in one:
+            assert torch.allclose(fast["loss"], plain["loss"], atol=ATOL)
+    assert model._padding_free_encoder.builds == 1
+    # The predictions are not all alike: the comparison means something.
+    assert plain["logits"].std(dim=0).min() > 0.01
+
+
+def test_a_batch_matches_its_rows_one_at_a_time():
+    model = make_model()
+    lengths = [7, 1, MAX_POSITIONS, 2, 30]
+    batch = raw_batch(lengths, seed=4)
+    together = fast_output(model, batch)["logits"]
+    bert = batch["tokens"]["bert"]
+    for row, length in enumerate(lengths):
+        alone = {
+            "tokens": {"bert": {key: value[row : row + 1, :length] for key, value in bert.items()}}
+        }
+        assert torch.allclose(fast_output(model, alone)["logits"][0], together[row], atol=ATOL)
+
+
+@pytest.mark.parametrize("window_pooling", ["mean", "max"])
+def test_padding_free_with_window_pooling(window_pooling):
+    model = make_model(window_pooling=window_pooling)
+    instances = [
+        instance(n, seed=n, truncate_long_sequences=False) for n in (200, 70, 62, 5, 0)
+    ]
+    batch = tensors(instances)
+    windows = (batch["tokens"]["bert"]["token_ids"] == CLS).sum(dim=1).tolist()
+    assert max(windows) > 2 and min(windows) == 1
+    plain = plain_output(model, batch)
+    fast = fast_output(model, batch, torch.inference_mode)
+    assert model._padding_free_encoder.builds == 1
+    assert_same_predictions(fast, plain)
+
+
+# ----------------------------------------------------------------------------------------------
+# When it does not run
+
+
+def test_training_mode_and_autograd_never_use_it():
+    model = make_model()
+    batch = raw_batch([3, 9])
+    model.train()
+    with torch.no_grad():
+        model(**batch)
+    with torch.inference_mode():
+        model(**batch)
+    model(**batch, label=torch.tensor([0, 1]))["loss"].backward()
+    model.eval()
+    model(**batch)  # eval mode, autograd on: e.g. AllenNLP's interpret/saliency
+    assert model._padding_free_encoder.builds == 0
+
+
+def test_padding_free_inference_false_never_uses_it():
+    model = make_model(padding_free_inference=False)
+    batch = raw_batch([3, 9])
+    counter = BertForwardCounter(model.bert_model)
+    with torch.no_grad():
+        output = model(**batch)
+    counter.remove()
+    assert counter.calls == 1
+    assert model._padding_free_encoder.builds == 0
+    assert_same_predictions(output, plain_output(model, batch))
+
+
+def test_a_mask_with_holes_falls_back_to_the_plain_forward():
+    model = make_model()
+    batch = raw_batch([5, 9])
+    mask = batch["tokens"]["bert"]["wordpiece_mask"]
+    mask[1, 3] = False
+    counter = BertForwardCounter(model.bert_model)
+    fast = fast_output(model, batch)
+    counter.remove()
+    assert counter.calls == 1
+    assert_same_predictions(fast, plain_output(model, batch))
+
+
+def test_int8_quantized_models_use_the_plain_forward():
+    model = make_model()
+    batch = raw_batch([4, 12])
+    fast_output(model, batch)
+    assert model._padding_free_encoder.builds == 1
+    fp32 = fast_output(model, batch)
+    assert quantize_int8(model) is model
+    assert model._padding_free_encoder._encoder is None  # what it had built is dropped
+    assert not PaddingFreeEncoder.can_run(model.bert_model)
+    counter = BertForwardCounter(model.bert_model)
+    with torch.inference_mode():
+        int8 = model(**batch)
+    counter.remove()
+    assert counter.calls == 1
+    assert model._padding_free_encoder.builds == 0
+    assert int8["probs"].argmax(-1).tolist() == fp32["probs"].argmax(-1).tolist()
+    assert torch.allclose(int8["probs"], fp32["probs"], atol=0.05)
+
+
+# ----------------------------------------------------------------------------------------------
+# Never stale
+
+
+def _optimizer_step(model: BertForClassification) -> None:
+    model.train()
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
+    model(**tensors([instance(n, seed=n) for n in (4, 9, 20)]))["loss"].backward()
+    optimizer.step()
+    model.eval()
+
+
+def _load_state_dict(model: BertForClassification) -> None:
+    other = BertForClassification(labels_vocab(), BERT, fused_layers=False)
+    model.load_state_dict(other.state_dict())
+
+
+def _assign_data(model: BertForClassification) -> None:
+    generator = torch.Generator().manual_seed(9)
+    for name, param in model.bert_model.named_parameters():
+        if "attention.self" in name or "intermediate" in name:
+            param.data = param.data + torch.randn(param.shape, generator=generator) * 0.1
+
+
+STALENESS = {
+    "optimizer_step": _optimizer_step,
+    "load_state_dict": _load_state_dict,
+    "param_data": _assign_data,
+}
+
+
+@pytest.mark.parametrize("change", sorted(STALENESS))
+def test_the_fast_path_is_never_stale(change):
+    model = make_model()
+    batch = raw_batch([1, 14, MAX_POSITIONS, 6], seed=2)
+    before = fast_output(model, batch)
+    assert model._padding_free_encoder.builds == 1
+    STALENESS[change](model)
+    after = fast_output(model, batch, torch.inference_mode)
+    assert_same_predictions(after, plain_output(model, batch))
+    assert not torch.allclose(after["logits"], before["logits"], atol=1e-3)  # the change mattered
+
+
+def test_training_after_inference_updates_the_weights_inference_sees():
+    # As `allennlp train` does: validation (eval, no_grad) between training epochs.
+    model = make_model()
+    instances = [instance(n, seed=n) for n in (3, 8, 25)]
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
+    for _ in range(3):
+        model.train()
+        optimizer.zero_grad()
+        model(**tensors(instances))["loss"].backward()
+        optimizer.step()
+        model.eval()
+        with torch.no_grad():
+            fast = model(**tensors(instances))
+        assert_same_predictions(fast, plain_output(model, tensors(instances)))
+    assert model._padding_free_encoder.builds == 1
+
+
+# ----------------------------------------------------------------------------------------------
+# Copies
+
+
+@pytest.mark.parametrize("how", ["deepcopy", "pickle"])
+def test_copies_of_a_model_that_used_the_fast_path(how):
+    model = make_model()
+    batch = raw_batch([2, 11, 30], seed=6)
+    expected = fast_output(model, batch)
+    clone = copy.deepcopy(model) if how == "deepcopy" else pickle.loads(pickle.dumps(model))
+    assert clone._padding_free_encoder is not model._padding_free_encoder
+    assert clone._padding_free_encoder.builds == 0
+    assert is_fused(clone.bert_model)
+    assert_same_predictions(fast_output(clone, batch), expected)
+    assert clone._padding_free_encoder.builds == 1
+    # The copy's weights are its own.
+    with torch.no_grad():
+        for param in model.parameters():
+            param.zero_()
+    assert_same_predictions(fast_output(clone, batch), expected)
+    assert_same_predictions(fast_output(clone, batch), plain_output(clone, batch))
+
+
+# ----------------------------------------------------------------------------------------------
+# Train, save and load with the defaults (fused layers, padding-free inference)
+
+
+class TestFastPathsTrainSaveAndLoad(ModelTestCase):
+    def setup_method(self):
+        super().setup_method()
+        self.set_up_model(CONFIGS_ROOT / "bert_for_classification.jsonnet", TRAIN)
+
+    def test_model_can_train_save_and_load(self):
+        assert is_fused(self.model.bert_model)
+        trained, loaded = self.ensure_model_can_train_save_and_load(self.param_file)
+        # The trainer's validation (eval mode, no_grad) between epochs used the fast path.
+        assert trained._padding_free_encoder.builds >= 1
+        assert is_fused(loaded.bert_model)
+        loaded.eval()
+        batch = Batch(self.instances).as_tensor_dict()
+        with torch.no_grad():
+            fast = loaded(**batch)
+        assert loaded._padding_free_encoder.builds == 1
+        assert_same_predictions(fast, plain_output(loaded, batch))
