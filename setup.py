@@ -21,5 +21,7 @@ setup(
         "scikit-learn",
         "matplotlib",
     ],
-    entry_points={"console_scripts": []},
+    entry_points={
+        "console_scripts": ["bert-cls-convert-checkpoint = bert_cls.tools.convert_checkpoint:main"]
+    },
 )
