@@ -19,7 +19,7 @@ import math
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Dict, Iterator, List, NamedTuple, Tuple
+from typing import Dict, Iterator, List, NamedTuple, Tuple, Union
 
 import torch
 from allennlp.common.checks import ConfigurationError
@@ -46,6 +46,8 @@ PPB_LAYER_NORM_EPS = 1e-12
 # Checkpoints of task models (BertForSequenceClassification, BertForPreTraining...) put BERT's
 # own weights under this prefix.
 BERT_PREFIX = "bert."
+# Safetensors weights are copied into the model in blocks of at most this many elements (16 MB).
+COPY_BLOCK_ELEMENTS = 4 * 1024 * 1024
 
 
 class LoadedCheckpoint(NamedTuple):
@@ -142,13 +144,52 @@ def find_weights_file(directory: Path) -> Path:
     )
 
 
-def read_state_dict(weights_file: Path) -> Dict[str, torch.Tensor]:
-    """Reads a checkpoint's tensors; `.safetensors` without unpickling anything."""
+class LazySafetensor:
+    """
+    One tensor of a `.safetensors` file, read only when `load()` is called: its `shape` is known
+    without reading it, so a checkpoint is checked, then read one tensor at a time straight into
+    the model (a block of rows at a time), never held whole in memory next to it.
+    """
+
+    def __init__(self, weights_file: Path, key: str, shape: Tuple[int, ...]) -> None:
+        self.weights_file = weights_file
+        self.key = key
+        self.shape = torch.Size(shape)
+
+    def load(self) -> torch.Tensor:
+        from safetensors import safe_open
+
+        with safe_open(str(self.weights_file), framework="pt", device="cpu") as file:
+            return file.get_tensor(self.key)
+
+    def copy_into(self, target: torch.Tensor) -> None:
+        """Copies the tensor into `target` (of the same shape) a block of rows at a time."""
+        from safetensors import safe_open
+
+        if target.dim() == 0 or target.numel() <= COPY_BLOCK_ELEMENTS:
+            target.copy_(self.load())
+            return
+        with safe_open(str(self.weights_file), framework="pt", device="cpu") as file:
+            tensor_slice = file.get_slice(self.key)
+            rows = max(1, COPY_BLOCK_ELEMENTS // (target.numel() // target.shape[0]))
+            for start in range(0, target.shape[0], rows):
+                target[start : start + rows].copy_(tensor_slice[start : start + rows])
+
+
+def read_state_dict(weights_file: Path) -> Dict[str, Union[torch.Tensor, LazySafetensor]]:
+    """
+    Reads a checkpoint's tensors; `.safetensors` without unpickling anything, and lazily: its
+    values are `LazySafetensor`s (see `copy_weight`).
+    """
     try:
         if weights_file.suffix == ".safetensors":
-            from safetensors.torch import load_file
+            from safetensors import safe_open
 
-            return load_file(str(weights_file), device="cpu")
+            with safe_open(str(weights_file), framework="pt", device="cpu") as file:
+                return {
+                    key: LazySafetensor(weights_file, key, tuple(file.get_slice(key).get_shape()))
+                    for key in file.keys()
+                }
         state_dict = torch.load(weights_file, map_location="cpu")
     except Exception as error:  # torch and safetensors raise many types on corrupt files
         raise ConfigurationError(
@@ -160,6 +201,20 @@ def read_state_dict(weights_file: Path) -> Dict[str, torch.Tensor]:
             f"BERT weights '{weights_file}' hold a {type(state_dict).__name__}, not a state dict."
         )
     return state_dict
+
+
+def copy_weight(target: torch.Tensor, value: Union[torch.Tensor, LazySafetensor]) -> None:
+    """Copies `value` into `target` (same shape); a `LazySafetensor` is read from its file."""
+    if not isinstance(value, LazySafetensor):
+        target.copy_(value)
+        return
+    try:
+        value.copy_into(target)
+    except Exception as error:
+        raise ConfigurationError(
+            f"Could not read '{value.key}' from BERT weights '{value.weights_file}' "
+            f"({type(error).__name__}: {error})."
+        )
 
 
 def normalize_bert_state_dict(state_dict: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
@@ -231,5 +286,13 @@ def load_bert_checkpoint(directory: Path) -> LoadedCheckpoint:
     unexpected = sorted(set(state_dict) - set(model.state_dict()))
     if unexpected:
         logger.info("Ignoring weights from '%s' that BertModel does not use: %s", weights_file, unexpected)
-    model.load_state_dict({key: value for key, value in state_dict.items() if key not in unexpected}, strict=False)
+    # One tensor at a time, each dropped once copied: the whole checkpoint is never in memory
+    # next to the model (what `load_state_dict` would need). Shapes were checked above.
+    targets = model.state_dict()
+    with torch.no_grad():
+        for key in list(state_dict):
+            value = state_dict.pop(key)
+            if key in targets:
+                copy_weight(targets[key], value)
+            del value
     return LoadedCheckpoint(model, config_file, weights_file, missing_pooler)

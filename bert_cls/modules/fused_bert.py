@@ -5,7 +5,8 @@ Faster ways to run a pytorch-pretrained-bert (ppb) 0.6.2 `BertModel`, computing 
     Replaces each ppb `BertLayerNorm` (mean, variance, sqrt and affine written as separate
     Python tensor ops) by `torch.nn.LayerNorm` with the same epsilon and the very same `weight`
     and `bias` `Parameter` objects, and ppb's Python erf-GELU by `torch.nn.functional.gelu`
-    (also the exact erf form). Parameter names, values and the state dict are unchanged, so
+    (also the exact erf form), and scales the attention queries rather than the attention scores
+    (`ScaledQueryBertSelfAttention`). Parameter names, values and the state dict are unchanged, so
     checkpoints move freely between fused and plain ppb models; outputs and gradients agree
     within float rounding (1e-5 and better).
 
@@ -26,6 +27,7 @@ Faster ways to run a pytorch-pretrained-bert (ppb) 0.6.2 `BertModel`, computing 
     cannot be used.
 """
 import logging
+import math
 import warnings
 from typing import List, Optional, Tuple
 
@@ -51,7 +53,31 @@ def fuse_bert_model(bert_model: BertModel) -> BertModel:
                 module._modules[name] = _torch_layer_norm(child)
         if isinstance(module, ppb.BertIntermediate) and module.intermediate_act_fn is ppb.gelu:
             module.intermediate_act_fn = torch.nn.functional.gelu
+        if type(module) is ppb.BertSelfAttention:
+            # Same attributes, parameters and names; only `forward` differs.
+            module.__class__ = ScaledQueryBertSelfAttention
     return bert_model
+
+
+class ScaledQueryBertSelfAttention(ppb.BertSelfAttention):
+    """
+    ppb's `BertSelfAttention` with the `1 / sqrt(head size)` scaling applied to the queries
+    (batch x length x hidden numbers) instead of to the attention scores (batch x heads x
+    length x length, several times more for lengths above the head size), in the forward and
+    so in the backward too. The same attention up to float rounding. `fuse_bert_model` turns
+    ppb's modules into this class in place (`__class__`), so parameters are untouched.
+    """
+
+    def forward(self, hidden_states, attention_mask):
+        query_layer = self.transpose_for_scores(self.query(hidden_states))
+        key_layer = self.transpose_for_scores(self.key(hidden_states))
+        value_layer = self.transpose_for_scores(self.value(hidden_states))
+        query_layer = query_layer * (1.0 / math.sqrt(self.attention_head_size))
+        attention_scores = torch.matmul(query_layer, key_layer.transpose(-1, -2)) + attention_mask
+        attention_probs = self.dropout(torch.nn.functional.softmax(attention_scores, dim=-1))
+        context_layer = torch.matmul(attention_probs, value_layer)
+        context_layer = context_layer.permute(0, 2, 1, 3).contiguous()
+        return context_layer.view(*context_layer.size()[:-2], self.all_head_size)
 
 
 def _torch_layer_norm(layer_norm: torch.nn.Module) -> torch.nn.LayerNorm:
@@ -67,11 +93,16 @@ def _torch_layer_norm(layer_norm: torch.nn.Module) -> torch.nn.LayerNorm:
 
 
 def is_fused(bert_model: BertModel) -> bool:
-    """Whether no ppb `BertLayerNorm` and no ppb Python GELU is left in `bert_model`."""
+    """
+    Whether no ppb `BertLayerNorm`, no ppb Python GELU and no plain ppb `BertSelfAttention` is
+    left in `bert_model`.
+    """
     for module in bert_model.modules():
         if isinstance(module, ppb.BertLayerNorm) and not isinstance(module, torch.nn.LayerNorm):
             return False
         if isinstance(module, ppb.BertIntermediate) and module.intermediate_act_fn is ppb.gelu:
+            return False
+        if type(module) is ppb.BertSelfAttention:
             return False
     return True
 

@@ -118,8 +118,9 @@ class BertForClassificationPredictor(TextClassifierPredictor):
         As for any AllenNLP `Predictor`: if True, the model is put in eval mode.
     quantize_int8 : `bool`, optional (default = `False`)
         If True, the model is quantized for int8 inference on CPU, in place
-        (`bert_cls.modules.quantization.quantize_int8`: dynamic quantization of every
-        `torch.nn.Linear` layer); it then runs its plain forward. Faster on CPU, and the
+        (`bert_cls.modules.quantization.quantize_int8`: dynamic quantization, per output
+        channel, of BERT's encoder `torch.nn.Linear` layers; the pooler and the classification
+        layer stay float32); it then runs its plain forward. Faster on CPU, and the
         probabilities move a little from the fp32 model's. From the command line:
         `allennlp predict model.tar.gz input.jsonl --predictor-args '{"quantize_int8": true}'`.
 

@@ -13,7 +13,13 @@ from pytorch_pretrained_bert import modeling as ppb
 from pytorch_pretrained_bert.modeling import BertConfig, BertModel
 
 from bert_cls.modules import load_bert_model
-from bert_cls.modules.fused_bert import PaddingFreeEncoder, fuse_bert_model, is_fused, prefix_lengths
+from bert_cls.modules.fused_bert import (
+    PaddingFreeEncoder,
+    ScaledQueryBertSelfAttention,
+    fuse_bert_model,
+    is_fused,
+    prefix_lengths,
+)
 from tests.paths import FIXTURES_ROOT
 
 BERT = str(FIXTURES_ROOT / "bert")
@@ -91,10 +97,25 @@ def test_fusing_replaces_every_layer_norm_and_gelu_keeping_the_parameters():
     for layer in bert.encoder.layer:
         assert layer.intermediate.intermediate_act_fn is torch.nn.functional.gelu
         assert layer.output.LayerNorm.eps == 1e-12
+        assert type(layer.attention.self) is ScaledQueryBertSelfAttention
     # The very same Parameter objects, under the same names.
     named_after = dict(bert.named_parameters())
     assert list(named_after) == list(named_before)
     assert all(named_after[name] is param for name, param in named_before.items())
+
+
+def test_a_plain_self_attention_left_means_not_fused():
+    bert = fuse_bert_model(fixture_bert())
+    bert.encoder.layer[0].attention.self.__class__ = ppb.BertSelfAttention
+    assert not is_fused(bert)
+    assert fuse_bert_model(bert) is bert and is_fused(bert)
+
+
+def test_scaled_query_attention_survives_pickling():
+    bert = fuse_bert_model(fixture_bert())
+    clone = pickle.loads(pickle.dumps(bert))
+    assert all(type(layer.attention.self) is ScaledQueryBertSelfAttention for layer in clone.encoder.layer)
+    assert is_fused(clone)
 
 
 def test_fusing_is_idempotent():

@@ -30,6 +30,7 @@ DATA = FIXTURES_ROOT / "data"
 WORDS = "the acting was great and the plot was fun I love this movie a dull boring bad film".split()
 # Linear layers of the fixture model: 6 in each of BERT's 2 layers, the pooler, the classifier.
 FIXTURE_LINEARS = 14
+FIXTURE_ENCODER_LINEARS = 12
 
 
 def fixture_texts() -> List[str]:
@@ -204,16 +205,39 @@ def test_bad_lines_keep_their_place_in_a_sorted_batch(predictor):
 # int8
 
 
-def test_quantize_int8_quantizes_every_linear_in_place_and_sets_eval_mode(trained_model):
+def test_quantize_int8_quantizes_the_encoder_linears_in_place_and_sets_eval_mode(trained_model):
     model = copy.deepcopy(trained_model).train()
+    pooler, classifier = model.bert_model.pooler.dense, model._classification_layer
     assert not is_quantized_int8(model)
     assert quantize_int8(model) is model
     assert not model.training and not any(module.training for module in model.modules())
+    quantized = {
+        name: m for name, m in model.named_modules() if isinstance(m, torch.nn.quantized.dynamic.Linear)
+    }
+    assert len(quantized) == FIXTURE_ENCODER_LINEARS
+    assert all(name.startswith("bert_model.encoder.layer.") for name in quantized)
+    # int8 weights with one scale per output channel.
+    assert all(m.weight().dtype == torch.qint8 for m in quantized.values())
+    assert all(m.weight().qscheme() == torch.per_channel_affine for m in quantized.values())
+    # The pooler and the classification layer stay float32, the very same modules.
+    floats = {name: m for name, m in model.named_modules() if isinstance(m, torch.nn.Linear)}
+    assert floats == {"bert_model.pooler.dense": pooler, "_classification_layer": classifier}
+    assert all(m.weight.dtype == torch.float32 for m in floats.values())
+    assert is_quantized_int8(model)
+
+
+def test_quantize_int8_can_quantize_every_linear(trained_model):
+    model = quantize_int8(copy.deepcopy(trained_model), keep_float=())
     quantized = [m for m in model.modules() if isinstance(m, torch.nn.quantized.dynamic.Linear)]
     assert len(quantized) == FIXTURE_LINEARS
-    assert all(m.weight().dtype == torch.qint8 for m in quantized)
     assert not any(isinstance(m, torch.nn.Linear) for m in model.modules())
-    assert is_quantized_int8(model)
+    assert is_quantized_int8(model) and is_quantized_int8(model, keep_float=())
+
+
+def test_a_float_encoder_linear_is_not_int8(trained_model):
+    model = quantize_int8(copy.deepcopy(trained_model))
+    model.bert_model.encoder.layer[0].output.dense = torch.nn.Linear(4, 4)
+    assert not is_quantized_int8(model)
 
 
 def test_the_predictor_does_not_quantize_by_default(predictor):
@@ -256,7 +280,7 @@ def test_int8_from_the_command_line(tmp_path):
             text=True,
         )
         outputs[name] = read_jsonl(output_file)
-        quantized_log = f"Quantized {FIXTURE_LINEARS} Linear layers to int8" in result.stderr
+        quantized_log = f"Quantized {FIXTURE_ENCODER_LINEARS} Linear layers to int8" in result.stderr
         assert quantized_log == (name == "int8"), result.stderr[-2000:]
     for name in ("fp32", "int8"):
         assert [output["id"] for output in outputs[name]] == [one["id"] for one in mixed]

@@ -1,6 +1,6 @@
 import logging
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import torch
 from allennlp.common.checks import ConfigurationError
@@ -19,6 +19,9 @@ SEP = "[SEP]"
 UNK = "[UNK]"
 DEFAULT_NEVER_LOWERCASE = ["[UNK]", "[SEP]", "[PAD]", "[CLS]", "[MASK]"]
 TRUNCATION_STRATEGIES = ("head", "head_tail")
+# The most distinct words whose wordpiece ids an indexer remembers (a few MB at most); words seen
+# once the cache is full are split again each time.
+WORDPIECE_CACHE_SIZE = 50_000
 
 
 @TokenIndexer.register("bert-pretrained")
@@ -149,6 +152,9 @@ class PretrainedBertIndexer(TokenIndexer):
         self.max_windows = max_windows
         self._added_to_vocabulary = False
         self._warned_about_truncation = False
+        # Word (as lowercased for splitting) -> its wordpiece ids: words repeat a lot, and the
+        # split of a word depends on nothing else. Bounded by WORDPIECE_CACHE_SIZE.
+        self._wordpiece_ids_cache: Dict[str, Tuple[int, ...]] = {}
 
     @property
     def vocab(self) -> Dict[str, int]:
@@ -171,7 +177,7 @@ class PretrainedBertIndexer(TokenIndexer):
     def tokens_to_indices(self, tokens: List[Token], vocabulary: Vocabulary) -> IndexedTokenList:
         self._add_encoding_to_vocabulary_if_needed(vocabulary)
 
-        word_pieces = [[self._vocab[piece] for piece in self.wordpieces(token)] for token in tokens]
+        word_pieces = [self._wordpiece_ids(token) for token in tokens]
         pieces = [piece for word in word_pieces for piece in word]
         # Computed before any windowing or truncation, so that a [SEP] repeated by overlapping
         # windows is counted once, and a [SEP] dropped by truncation still counts.
@@ -250,11 +256,30 @@ class PretrainedBertIndexer(TokenIndexer):
         if not isinstance(other, PretrainedBertIndexer):
             return NotImplemented
         # The wordpiece tokenizer has no equality of its own (it is determined by the vocabulary),
-        # and the two flags only record what this instance has already done.
-        ignored = {"_wordpiece_tokenizer", "_added_to_vocabulary", "_warned_about_truncation"}
+        # and the two flags and the cache only record what this instance has already done.
+        ignored = {
+            "_wordpiece_tokenizer",
+            "_added_to_vocabulary",
+            "_warned_about_truncation",
+            "_wordpiece_ids_cache",
+        }
         return {k: v for k, v in self.__dict__.items() if k not in ignored} == {
             k: v for k, v in other.__dict__.items() if k not in ignored
         }
+
+    def _wordpiece_ids(self, token: Token) -> Tuple[int, ...]:
+        text = self._text(token)
+        ids = self._wordpiece_ids_cache.get(text)
+        if ids is None:
+            ids = tuple(self._vocab[piece] for piece in self._wordpiece_tokenizer.tokenize(text))
+            if len(self._wordpiece_ids_cache) < WORDPIECE_CACHE_SIZE:
+                self._wordpiece_ids_cache[text] = ids
+        return ids
+
+    def _type_ids(self, pieces: List[int]) -> List[int]:
+        if self._vocab[SEP] not in pieces:
+            return [0] * len(pieces)
+        return self._counted_type_ids(pieces)
 
     def _text(self, token: Token) -> str:
         text = token.ensure_text()
@@ -285,7 +310,7 @@ class PretrainedBertIndexer(TokenIndexer):
             num_tail_pieces += word_lengths[word]
         return head + tail[::-1]
 
-    def _type_ids(self, pieces: List[int]) -> List[int]:
+    def _counted_type_ids(self, pieces: List[int]) -> List[int]:
         type_ids = []
         type_id = 0
         for piece in pieces:

@@ -1,14 +1,16 @@
 from typing import List, Optional
 
 from allennlp.data.tokenizers import Token, Tokenizer
-from pytorch_pretrained_bert.tokenization import BasicTokenizer
+
+from bert_cls.data.tokenizers.fast_basic_tokenizer import FastBasicTokenizer
 
 
 @Tokenizer.register("bert-basic")
 class BertBasicTokenizer(Tokenizer):
     """
-    Splits text into words the way BERT's own preprocessing does, using the `BasicTokenizer` of
-    pytorch-pretrained-bert: it splits on whitespace and punctuation, puts every CJK character in
+    Splits text into words the way BERT's own preprocessing does, exactly as the `BasicTokenizer`
+    of pytorch-pretrained-bert does (computed by the faster, equivalent `FastBasicTokenizer`): it
+    splits on whitespace and punctuation, puts every CJK character in
     a token of its own, and, when lowercasing, also strips accents. Splitting the words further
     into wordpieces is left to the `bert-pretrained` token indexer.
 
@@ -29,15 +31,20 @@ class BertBasicTokenizer(Tokenizer):
 
     def __init__(self, do_lower_case: bool = True, never_split: Optional[List[str]] = None) -> None:
         if never_split is None:
-            self._basic_tokenizer = BasicTokenizer(do_lower_case=do_lower_case)
+            self._basic_tokenizer = FastBasicTokenizer(do_lower_case=do_lower_case)
         else:
-            self._basic_tokenizer = BasicTokenizer(
+            self._basic_tokenizer = FastBasicTokenizer(
                 do_lower_case=do_lower_case, never_split=never_split
             )
 
     def tokenize(self, text: str) -> List[Token]:
-        words = self._basic_tokenizer.tokenize(text)
-        offsets = self._character_offsets(text, words)
+        fast = self._basic_tokenizer.ascii_words_and_offsets(text)
+        if fast is not None:
+            # Plain ASCII text: each word's offset is where its regex match starts.
+            words, offsets = fast
+        else:
+            words = self._basic_tokenizer.tokenize(text)
+            offsets = self._character_offsets(text, words)
         return [Token(word, idx=idx) for word, idx in zip(words, offsets)]
 
     def _character_offsets(self, text: str, words: List[str]) -> List[Optional[int]]:

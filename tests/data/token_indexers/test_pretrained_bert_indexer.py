@@ -438,3 +438,27 @@ class TestPretrainedBertIndexer(AllenNlpTestCase):
         assert indexer.wordpieces(Token("Dullings")) == ["dull", "##ing", "##s"]
         assert indexer.wordpieces(Token("[SEP]")) == ["[SEP]"]
         assert make_indexer(do_lowercase=False).wordpieces(Token("The")) == ["[UNK]"]
+
+
+def test_the_wordpiece_cache_gives_the_same_ids_and_is_bounded(monkeypatch):
+    from allennlp.data import Vocabulary
+    from allennlp.data.tokenizers import Token
+
+    import bert_cls.data.token_indexers.pretrained_bert_indexer as module
+    from bert_cls.data.token_indexers import PretrainedBertIndexer
+    from tests.paths import FIXTURES_ROOT
+
+    monkeypatch.setattr(module, "WORDPIECE_CACHE_SIZE", 2)
+    vocab_file = str(FIXTURES_ROOT / "bert" / "vocab.txt")
+    words = "The the THE movie [SEP] movies unknownword the".split()
+    tokens = [Token(word) for word in words]
+    cached = PretrainedBertIndexer(pretrained_model=vocab_file)
+    first = cached.tokens_to_indices(tokens, Vocabulary())
+    second = cached.tokens_to_indices(tokens, Vocabulary())
+    assert first == second
+    assert len(cached._wordpiece_ids_cache) == 2  # bounded
+    # The same as splitting every word afresh.
+    expected = [[cached.vocab[piece] for piece in cached.wordpieces(token)] for token in tokens]
+    assert first["token_ids"][1:-1] == [piece for word in expected for piece in word]
+    # The cache plays no part in equality.
+    assert cached == PretrainedBertIndexer(pretrained_model=vocab_file)
