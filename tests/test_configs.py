@@ -32,8 +32,13 @@ def test_configs_are_found():
 
 @pytest.mark.parametrize("config", CONFIGS, ids=lambda path: path.name)
 def test_config_builds_and_runs_a_batch(config, tmp_path):
+    build_and_run_a_batch(config, {}, tmp_path)
+
+
+def build_and_run_a_batch(config: Path, extra_overrides: dict, tmp_path: Path) -> TrainModel:
+    """Builds `config` with `extra_overrides` (on fixture data) and runs one training batch."""
     text = config.read_text()
-    overrides = {}
+    overrides = dict(extra_overrides)
     if not Params.from_file(str(config))["train_data_path"].startswith("fixtures/"):
         # The fixtures stand in for real data: this checks the config, not the data. (A config
         # already on fixtures, such as the sentence-pair one, keeps its own.)
@@ -50,3 +55,4 @@ def test_config_builds_and_runs_a_batch(config, tmp_path):
     output = train_model.model(**batch)
     assert output["loss"].requires_grad
     assert output["probs"].shape[-1] == train_model.model.vocab.get_vocab_size("labels")
+    return train_model
