@@ -61,3 +61,15 @@ def metrics_without_timing(serialization_dir: Path) -> dict:
         for key, value in metrics.items()
         if not key.endswith("_duration") and not key.endswith("_memory_MB")
     }
+
+
+def assert_archive_predicts(run: Path, tmp_path: Path) -> None:
+    """`allennlp predict` with `run/model.tar.gz` labels the three fixture prediction lines."""
+    output = tmp_path / "predictions.jsonl"
+    allennlp(
+        ["predict", str(run / "model.tar.gz"), "fixtures/data/predict.jsonl"]
+        + ["--output-file", str(output), "--silent"]
+    )
+    predictions = read_jsonl(output)
+    assert len(predictions) == 3
+    assert all(prediction["label"] in {"pos", "neg"} for prediction in predictions)

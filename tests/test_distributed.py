@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.cli import allennlp, read_jsonl, train
+from tests.cli import assert_archive_predicts, train
 from tests.paths import CONFIGS_ROOT
 
 pytestmark = pytest.mark.slow
@@ -32,11 +32,4 @@ def test_two_cpu_workers_train_and_the_archive_predicts(tmp_path):
     ]
     assert not list(run.glob(".checkpoint-staging-*"))
 
-    output = tmp_path / "predictions.jsonl"
-    allennlp(
-        ["predict", str(run / "model.tar.gz"), "fixtures/data/predict.jsonl"]
-        + ["--output-file", str(output), "--silent"]
-    )
-    predictions = read_jsonl(output)
-    assert len(predictions) == 3
-    assert all(prediction["label"] in {"pos", "neg"} for prediction in predictions)
+    assert_archive_predicts(run, tmp_path)

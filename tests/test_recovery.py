@@ -36,7 +36,14 @@ from allennlp.training.checkpointer import Checkpointer
 from allennlp.training.trainer import TrainerCheckpoint
 
 from bert_cls.training.atomic_checkpointer import STAGING_PREFIX, AtomicCheckpointer
-from tests.cli import ALLENNLP, FIXTURE_CONFIG, allennlp, metrics_without_timing, read_jsonl, train
+from tests.cli import (
+    ALLENNLP,
+    FIXTURE_CONFIG,
+    allennlp,
+    assert_archive_predicts,
+    metrics_without_timing,
+    train,
+)
 from tests.paths import FIXTURES_ROOT, PROJECT_ROOT
 
 NUM_EPOCHS = 40
@@ -93,17 +100,6 @@ def train_killed_then_recovered(run: Path, overrides: dict) -> subprocess.Comple
     recovered = allennlp([*args, "--recover"], text=True)
     assert "Recovering from prior training" in recovered.stderr
     return recovered
-
-
-def assert_archive_predicts(run: Path, tmp_path: Path) -> None:
-    output = tmp_path / "predictions.jsonl"
-    allennlp(
-        ["predict", str(run / "model.tar.gz"), "fixtures/data/predict.jsonl"]
-        + ["--output-file", str(output), "--silent"]
-    )
-    predictions = read_jsonl(output)
-    assert len(predictions) == 3
-    assert all(prediction["label"] in {"pos", "neg"} for prediction in predictions)
 
 
 @pytest.mark.slow
