@@ -9,10 +9,15 @@ from allennlp.training.metrics import CategoricalAccuracy
 from pytorch_pretrained_bert.modeling import BertModel
 
 from bert_cls.modules.bert_loading import load_bert_model
-from bert_cls.modules.fused_bert import PaddingFreeEncoder, fuse_bert_model
+from bert_cls.modules.fused_bert import PaddingFreeEncoder, cls_pooled_output, fuse_bert_model
 from bert_cls.modules.window_pooling import check_window_pooling, pool_windows, split_into_windows
 from bert_cls.training.class_weights import ClassWeights, class_weight_tensor, class_weights_are_known
 from bert_cls.training.metrics import PerLabelF1
+
+# Below this share of pad positions in a batch, the padding-free kernel saves less than it
+# costs over the plain fused forward (measured on MiniLM with 2 CPU threads, see the README's
+# benchmark section), so such batches take the plain forward.
+PADDING_FREE_MIN_PADDING = 0.15
 
 
 @Model.register("bert_for_classification")
@@ -91,7 +96,16 @@ class BertForClassification(Model):
         parameters (no copy) and gives the same logits and probabilities within float rounding
         (1e-5). Whenever it cannot run (training mode, gradients enabled, int8-quantized or
         non-float32 Linear layers, an activation other than GELU or ReLU, a mask that is not a
-        prefix of each row), the plain forward runs. False always runs the plain forward.
+        prefix of each row), the plain forward runs. It also runs the plain forward for a batch
+        with little padding (under `PADDING_FREE_MIN_PADDING` of its positions), where the
+        fused kernel is no faster. False always runs the plain forward.
+    cls_only_last_layer : `bool`, optional (default = `True`)
+        If True, BERT's last layer is computed at the `[CLS]` position alone
+        (`bert_cls.modules.fused_bert.cls_pooled_output`), in training and inference: the pooler
+        reads nothing else, so the other positions' last-layer work (about 14% of the encoder's
+        FLOPs for 6 layers) is skipped, with the same logits and gradients up to float rounding
+        (1e-5). False runs pytorch-pretrained-bert's own forward over every position, as the
+        original did.
     """
 
     default_predictor = "bert_for_classification"
@@ -112,6 +126,7 @@ class BertForClassification(Model):
         per_label_metrics: bool = False,
         fused_layers: bool = True,
         padding_free_inference: bool = True,
+        cls_only_last_layer: bool = True,
         **kwargs,
     ) -> None:
         super().__init__(vocab, regularizer, **kwargs)
@@ -143,6 +158,7 @@ class BertForClassification(Model):
         self._index = index
         self._window_pooling = window_pooling
         self._padding_free_inference = padding_free_inference
+        self._cls_only_last_layer = cls_only_last_layer
         # Not a Module: outside the state dict, the parameters and the module tree. It shares
         # BERT's parameters, and copies and pickles of it are empty (it rebuilds on first use).
         self._padding_free_encoder = PaddingFreeEncoder()
@@ -218,12 +234,16 @@ class BertForClassification(Model):
         self, input_ids: torch.Tensor, token_type_ids: torch.Tensor, input_mask: torch.Tensor
     ) -> torch.Tensor:
         pooled = None
-        if self._padding_free_inference and not self.training and not torch.is_grad_enabled():
+        if self._uses_padding_free_encoder(input_mask):
             # None when the fast path cannot run (see PaddingFreeEncoder.can_run).
-            outputs = self._padding_free_encoder(self.bert_model, input_ids, token_type_ids, input_mask)
+            outputs = self._padding_free_encoder(
+                self.bert_model, input_ids, token_type_ids, input_mask, self._cls_only_last_layer
+            )
             if outputs is not None:
                 pooled = outputs[1]
-        if pooled is None:
+        if pooled is None and self._cls_only_last_layer:
+            pooled = cls_pooled_output(self.bert_model, input_ids, token_type_ids, input_mask)
+        elif pooled is None:
             _, pooled = self.bert_model(
                 input_ids=input_ids,
                 token_type_ids=token_type_ids,
@@ -231,6 +251,12 @@ class BertForClassification(Model):
                 output_all_encoded_layers=False,
             )
         return self._classification_layer(self._dropout(pooled))
+
+    def _uses_padding_free_encoder(self, input_mask: torch.Tensor) -> bool:
+        if not self._padding_free_inference or self.training or torch.is_grad_enabled():
+            return False
+        padding = 1.0 - float(input_mask.sum()) / max(input_mask.numel(), 1)
+        return padding >= PADDING_FREE_MIN_PADDING
 
     def _classify_by_windows(
         self, input_ids: torch.Tensor, token_type_ids: torch.Tensor, input_mask: torch.Tensor

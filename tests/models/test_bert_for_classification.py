@@ -189,6 +189,7 @@ class TestBertForClassification(ModelTestCase):
             "per_label_metrics",
             "fused_layers",
             "padding_free_inference",
+            "cls_only_last_layer",
             "kwargs",
         ]
         assert params["window_pooling"].default is None
@@ -202,12 +203,16 @@ class TestBertForClassification(ModelTestCase):
         assert set(self.model.get_metrics()) == {"accuracy"}
 
     def test_bert_is_asked_for_the_last_layer_only(self):
+        full_last_layer = BertForClassification(self.vocab, BERT, cls_only_last_layer=False)
         layers_returned = []
-        hook = self.model.bert_model.encoder.register_forward_hook(
-            lambda module, inputs, output: layers_returned.append(len(output))
-        )
-        self.model(**self.batch())
-        hook.remove()
+        for model in (self.model, full_last_layer):
+            hook = model.bert_model.encoder.register_forward_hook(
+                lambda module, inputs, output: layers_returned.append(len(output))
+            )
+            model(**self.batch())
+            hook.remove()
+        # The default runs the layers one by one (the last at [CLS] alone), keeping none; ppb's
+        # own encoder is asked for its last layer only.
         assert layers_returned == [1]
 
     def test_flat_layout_of_allennlp_0_9_gives_the_same_logits(self):

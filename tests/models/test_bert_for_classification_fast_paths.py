@@ -1,6 +1,6 @@
 """
-`bert_for_classification`'s `fused_layers` and `padding_free_inference`: the same logits and
-probabilities as the plain forward, faster.
+`bert_for_classification`'s `fused_layers`, `padding_free_inference` and `cls_only_last_layer`:
+the same logits and probabilities (and gradients) as the plain forward, faster.
 """
 import copy
 import inspect
@@ -22,6 +22,7 @@ from pytorch_pretrained_bert.modeling import BertModel
 import bert_cls  # noqa: F401
 from bert_cls.data.token_indexers import PretrainedBertIndexer
 from bert_cls.models import BertForClassification
+from bert_cls.models import bert_for_classification as model_module
 from bert_cls.modules import load_bert_model
 from bert_cls.modules.fused_bert import PaddingFreeEncoder, is_fused
 from bert_cls.modules.quantization import quantize_int8
@@ -109,18 +110,27 @@ def assert_same_predictions(fast: Dict, plain: Dict) -> None:
     assert torch.allclose(fast["probs"], plain["probs"], atol=ATOL)
 
 
-class BertForwardCounter:
-    """Counts calls of the plain ppb forward of `bert`."""
+class PlainEncoderCounter:
+    """
+    Counts runs of `bert`'s own (ppb-module) encoder, which the plain forward, with or without
+    `cls_only_last_layer`, runs and the padding-free path does not.
+    """
 
     def __init__(self, bert: BertModel):
         self.calls = 0
-        self._handle = bert.register_forward_hook(self._hook)
+        self._handle = bert.encoder.layer[0].register_forward_hook(self._hook)
 
     def _hook(self, module, inputs, output):
         self.calls += 1
 
     def remove(self):
         self._handle.remove()
+
+
+@pytest.fixture
+def padding_free_for_any_padding(monkeypatch):
+    """The padding-free path for every batch, however little padding it has."""
+    monkeypatch.setattr(model_module, "PADDING_FREE_MIN_PADDING", 0.0)
 
 
 BATCHES = {
@@ -140,10 +150,11 @@ BATCHES = {
 
 def test_new_parameters_come_after_the_existing_ones_with_their_defaults():
     params = inspect.signature(BertForClassification.__init__).parameters
-    assert list(params)[-3:] == ["fused_layers", "padding_free_inference", "kwargs"]
+    assert list(params)[-4:] == ["fused_layers", "padding_free_inference", "cls_only_last_layer", "kwargs"]
     assert list(params).index("fused_layers") == list(params).index("per_label_metrics") + 1
     assert params["fused_layers"].default is True
     assert params["padding_free_inference"].default is True
+    assert params["cls_only_last_layer"].default is True
 
 
 def test_fused_layers_fuses_bert_at_construction_and_can_be_turned_off():
@@ -162,11 +173,13 @@ def test_from_params_takes_the_new_parameters():
                 "bert_model": BERT,
                 "fused_layers": False,
                 "padding_free_inference": False,
+                "cls_only_last_layer": False,
             }
         ),
     )
     assert not is_fused(model.bert_model)
     assert model._padding_free_inference is False
+    assert model._cls_only_last_layer is False
 
 
 def test_fused_and_plain_models_have_the_same_state_dict_and_outputs():
@@ -197,13 +210,14 @@ def test_the_encoder_is_outside_the_module_tree():
 # The padding-free path gives the plain forward's logits and probabilities
 
 
+@pytest.mark.parametrize("cls_only", [True, False], ids=["cls_only_last_layer", "full_last_layer"])
 @pytest.mark.parametrize("fused_layers", [True, False], ids=["fused", "plain_layers"])
 @pytest.mark.parametrize("batch", sorted(BATCHES))
-def test_padding_free_equals_the_plain_forward(batch, fused_layers):
-    model = make_model(fused_layers=fused_layers)
+def test_padding_free_equals_the_plain_forward(batch, fused_layers, cls_only, padding_free_for_any_padding):
+    model = make_model(fused_layers=fused_layers, cls_only_last_layer=cls_only)
     tensors_ = raw_batch(BATCHES[batch], seed=len(batch))
     plain = plain_output(model, tensors_)
-    counter = BertForwardCounter(model.bert_model)
+    counter = PlainEncoderCounter(model.bert_model)
     fast = fast_output(model, tensors_)
     counter.remove()
     assert counter.calls == 0  # the plain ppb forward did not run
@@ -232,7 +246,7 @@ def test_padding_free_on_indexed_instances_with_type_ids(mode):
     assert plain["logits"].std(dim=0).min() > 0.01
 
 
-def test_a_batch_matches_its_rows_one_at_a_time():
+def test_a_batch_matches_its_rows_one_at_a_time(padding_free_for_any_padding):
     model = make_model()
     lengths = [7, 1, MAX_POSITIONS, 2, 30]
     batch = raw_batch(lengths, seed=4)
@@ -281,7 +295,7 @@ def test_training_mode_and_autograd_never_use_it():
 def test_padding_free_inference_false_never_uses_it():
     model = make_model(padding_free_inference=False)
     batch = raw_batch([3, 9])
-    counter = BertForwardCounter(model.bert_model)
+    counter = PlainEncoderCounter(model.bert_model)
     with torch.no_grad():
         output = model(**batch)
     counter.remove()
@@ -295,7 +309,7 @@ def test_a_mask_with_holes_falls_back_to_the_plain_forward():
     batch = raw_batch([5, 9])
     mask = batch["tokens"]["bert"]["wordpiece_mask"]
     mask[1, 3] = False
-    counter = BertForwardCounter(model.bert_model)
+    counter = PlainEncoderCounter(model.bert_model)
     fast = fast_output(model, batch)
     counter.remove()
     assert counter.calls == 1
@@ -311,7 +325,7 @@ def test_int8_quantized_models_use_the_plain_forward():
     assert quantize_int8(model) is model
     assert model._padding_free_encoder._encoder is None  # what it had built is dropped
     assert not PaddingFreeEncoder.can_run(model.bert_model)
-    counter = BertForwardCounter(model.bert_model)
+    counter = PlainEncoderCounter(model.bert_model)
     with torch.inference_mode():
         int8 = model(**batch)
     counter.remove()
@@ -425,3 +439,98 @@ class TestFastPathsTrainSaveAndLoad(ModelTestCase):
             fast = loaded(**batch)
         assert loaded._padding_free_encoder.builds == 1
         assert_same_predictions(fast, plain_output(loaded, batch))
+
+
+# ----------------------------------------------------------------------------------------------
+# Which batches take the padding-free path
+
+
+def test_a_batch_with_little_padding_takes_the_plain_forward():
+    model = make_model()
+    little, much = raw_batch([MAX_POSITIONS, MAX_POSITIONS - 4, MAX_POSITIONS - 2]), raw_batch([MAX_POSITIONS, 20, 9])
+    assert model_module.PADDING_FREE_MIN_PADDING > 0.03
+    counter = PlainEncoderCounter(model.bert_model)
+    fast = fast_output(model, little)
+    assert counter.calls == 1 and model._padding_free_encoder.builds == 0
+    assert_same_predictions(fast, plain_output(model, little))
+    counter.calls = 0
+    fast = fast_output(model, much)
+    assert counter.calls == 0 and model._padding_free_encoder.builds == 1
+    counter.remove()
+    assert_same_predictions(fast, plain_output(model, much))
+
+
+# ----------------------------------------------------------------------------------------------
+# cls_only_last_layer: the pooled output from the last layer's [CLS] position alone
+
+
+class LastFeedForwardRows:
+    """Records how many positions per row the last layer's feed-forward input has."""
+
+    def __init__(self, bert: BertModel):
+        self.positions: List[int] = []
+        dense = bert.encoder.layer[-1].intermediate.dense
+        self._handle = dense.register_forward_hook(lambda m, inputs, out: self.positions.append(inputs[0].size(1)))
+
+    def remove(self):
+        self._handle.remove()
+
+
+@pytest.mark.parametrize("fused_layers", [True, False], ids=["fused", "plain_layers"])
+@pytest.mark.parametrize("batch", ["mixed_lengths", "max_length_rows", "cls_only_row", "no_padding"])
+def test_cls_only_last_layer_gives_the_full_forwards_outputs_and_gradients(batch, fused_layers):
+    cls_only = make_model(fused_layers=fused_layers)
+    full = make_model(fused_layers=fused_layers, cls_only_last_layer=False)
+    tensors_ = raw_batch(BATCHES[batch], seed=3, pair=True)
+    labels = torch.arange(len(BATCHES[batch])) % 2
+    rows = LastFeedForwardRows(cls_only.bert_model)
+    outputs = {}
+    for name, model in (("cls_only", cls_only), ("full", full)):
+        model.zero_grad()
+        output = model(**tensors_, label=labels)  # eval mode, autograd on: no dropout
+        output["loss"].backward()
+        outputs[name] = output
+    rows.remove()
+    assert rows.positions == [1]  # the last layer's feed-forward saw [CLS] alone
+    assert_same_predictions(outputs["cls_only"], outputs["full"])
+    assert torch.allclose(outputs["cls_only"]["loss"], outputs["full"]["loss"], atol=ATOL)
+    full_params = dict(full.named_parameters())
+    for name, param in cls_only.named_parameters():
+        if full_params[name].grad is None:
+            assert param.grad is None or not param.grad.any(), name
+            continue
+        assert torch.allclose(param.grad, full_params[name].grad, atol=ATOL), name
+    # The gradients reach every layer and are not all zero: the comparison means something.
+    assert cls_only.bert_model.embeddings.word_embeddings.weight.grad.abs().sum() > 0
+    assert outputs["full"]["logits"].std(dim=0).min() > 0.01
+
+
+def test_cls_only_last_layer_false_runs_ppbs_own_forward_over_every_position():
+    model = make_model(cls_only_last_layer=False)
+    forwards = []
+    handle = model.bert_model.register_forward_hook(lambda m, inputs, out: forwards.append(1))
+    rows = LastFeedForwardRows(model.bert_model)
+    batch = raw_batch([5, 17, 9])
+    plain_output(model, batch)
+    model.train()
+    model(**batch, label=torch.tensor([0, 1, 0]))["loss"].backward()
+    handle.remove()
+    rows.remove()
+    assert forwards == [1, 1]
+    assert rows.positions == [17, 17]
+
+
+def test_cls_only_last_layer_trains_with_dropout():
+    model = make_model(dropout=0.1)
+    model.train()
+    batch = raw_batch([5, 17, 9, 30], seed=8)
+    rows = LastFeedForwardRows(model.bert_model)
+    first = model(**batch, label=torch.tensor([0, 1, 0, 1]))
+    second = model(**batch, label=torch.tensor([0, 1, 0, 1]))
+    rows.remove()
+    assert rows.positions == [1, 1]
+    assert not torch.allclose(first["logits"], second["logits"])  # dropout is on, in BERT too
+    first["loss"].backward()
+    last = model.bert_model.encoder.layer[-1]
+    assert last.intermediate.dense.weight.grad.abs().sum() > 0
+    assert last.attention.self.key.weight.grad.abs().sum() > 0

@@ -1,6 +1,7 @@
 """
-`fuse_bert_model` (torch LayerNorm and GELU in a pytorch-pretrained-bert BertModel) and
-`PaddingFreeEncoder` (BERT's encoder on torch's fused nested-tensor kernel, for inference).
+`fuse_bert_model` (torch LayerNorm and GELU in a pytorch-pretrained-bert BertModel),
+`cls_pooled_output` (the last layer at [CLS] alone) and `PaddingFreeEncoder` (BERT's encoder on
+torch's fused nested-tensor kernel, for inference).
 """
 import copy
 import io
@@ -16,6 +17,7 @@ from bert_cls.modules import load_bert_model
 from bert_cls.modules.fused_bert import (
     PaddingFreeEncoder,
     ScaledQueryBertSelfAttention,
+    cls_pooled_output,
     fuse_bert_model,
     is_fused,
     prefix_lengths,
@@ -31,13 +33,13 @@ def fixture_bert() -> BertModel:
     return load_bert_model(BERT)
 
 
-def random_bert(seed: int = 0, hidden_act: str = "gelu") -> BertModel:
+def random_bert(seed: int = 0, hidden_act: str = "gelu", layers: int = 3) -> BertModel:
     """A randomly initialised BERT, larger than the fixture one, with weights far from zero."""
     torch.manual_seed(seed)
     config = BertConfig(
         vocab_size_or_config_json_file=50,
         hidden_size=32,
-        num_hidden_layers=3,
+        num_hidden_layers=layers,
         num_attention_heads=4,
         intermediate_size=48,
         hidden_act=hidden_act,
@@ -228,6 +230,41 @@ def test_a_fused_model_pickles_and_deep_copies():
 
 
 # ----------------------------------------------------------------------------------------------
+# cls_pooled_output
+
+
+@pytest.mark.parametrize("layers", [1, 3])
+@pytest.mark.parametrize("fused", [True, False], ids=["fused", "plain"])
+def test_cls_pooled_output_equals_the_plain_pooled_output_and_its_gradients(fused, layers):
+    plain = random_bert(layers=layers).eval()  # eval: no dropout, so both compute the same
+    bert = fused_copy(plain) if fused else copy.deepcopy(plain)
+    ids, type_ids, mask = bert_inputs(plain, [1, 40, 17, 2, 40])
+    expected = plain_forward(plain, ids, type_ids, mask)[1]
+    pooled = cls_pooled_output(bert, ids, type_ids, mask)
+    assert torch.allclose(pooled, expected, atol=ATOL)
+    weights = torch.randn(pooled.shape, generator=torch.Generator().manual_seed(1))
+    (expected * weights).sum().backward()
+    (pooled * weights).sum().backward()
+    plain_params = dict(plain.named_parameters())
+    for name, param in bert.named_parameters():
+        assert torch.allclose(param.grad, plain_params[name].grad, atol=ATOL), name
+    assert plain.embeddings.word_embeddings.weight.grad.abs().sum() > 0
+
+
+def test_cls_pooled_output_ignores_what_the_pooler_does_not_read():
+    # Changing a non-[CLS] position's state changes the pooled output only through attention.
+    bert = fuse_bert_model(random_bert()).eval()
+    ids, type_ids, mask = bert_inputs(bert, [12, 12])
+    changed = ids.clone()
+    changed[:, 5] = (changed[:, 5] + 1) % bert.config.vocab_size
+    with torch.no_grad():
+        before = cls_pooled_output(bert, ids, type_ids, mask)
+        after = cls_pooled_output(bert, changed, type_ids, mask)
+        assert not torch.allclose(before, after, atol=1e-4)
+        assert torch.allclose(after, plain_forward(bert, changed, type_ids, mask)[1], atol=ATOL)
+
+
+# ----------------------------------------------------------------------------------------------
 # PaddingFreeEncoder
 
 # Batches of row lengths, in wordpieces; 64 is the fixture BERT's max_position_embeddings.
@@ -282,6 +319,23 @@ def test_padding_free_equals_the_plain_forward_on_a_random_bert(hidden_act):
             encoder(bert, ids, type_ids, mask)[1], plain_forward(bert, ids, type_ids, mask)[1], atol=ATOL
         )
     assert encoder.builds == 1  # built once, reused
+
+
+@pytest.mark.parametrize("layers", [1, 3])
+@pytest.mark.parametrize("batch", sorted(BATCHES))
+def test_padding_free_with_the_last_layer_at_cls_alone(batch, layers):
+    bert = fuse_bert_model(random_bert(layers=layers)).eval()
+    encoder = PaddingFreeEncoder()
+    ids, type_ids, mask = bert_inputs(bert, [min(n, 40) for n in BATCHES[batch]])
+    with torch.no_grad():
+        cls_states, pooled = encoder(bert, ids, type_ids, mask, cls_only_last_layer=True)
+        plain_sequence, plain_pooled = plain_forward(bert, ids, type_ids, mask)
+        full_sequence, _ = encoder(bert, ids, type_ids, mask)
+    assert cls_states.shape == (ids.size(0), 1, bert.config.hidden_size)
+    assert torch.allclose(cls_states[:, 0], plain_sequence[:, 0], atol=ATOL)
+    assert torch.allclose(pooled, plain_pooled, atol=ATOL)
+    assert torch.allclose(full_sequence[:, 0], plain_sequence[:, 0], atol=ATOL)
+    assert encoder.builds == 1
 
 
 def test_trailing_all_padding_columns_are_cut():
