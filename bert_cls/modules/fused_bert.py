@@ -5,10 +5,14 @@ Faster ways to run a pytorch-pretrained-bert (ppb) 0.6.2 `BertModel`, computing 
     Replaces each ppb `BertLayerNorm` (mean, variance, sqrt and affine written as separate
     Python tensor ops) by `torch.nn.LayerNorm` with the same epsilon and the very same `weight`
     and `bias` `Parameter` objects, and ppb's Python erf-GELU by `torch.nn.functional.gelu`
-    (also the exact erf form), and scales the attention queries rather than the attention scores
-    (`ScaledQueryBertSelfAttention`). Parameter names, values and the state dict are unchanged, so
+    (also the exact erf form), scales the attention queries rather than the attention scores
+    (`ScaledQueryBertSelfAttention`), and runs the feed-forward through `feed_forward`
+    (`FusedBertLayer`). Parameter names, values and the state dict are unchanged, so
     checkpoints move freely between fused and plain ppb models; outputs and gradients agree
-    within float rounding (1e-5 and better).
+    within float rounding (1e-5 and better). In training the fused model also keeps less for
+    the backward pass (`bert_cls.modules.lean_backward`, `BoolMaskDropout`): bool dropout masks
+    instead of float ones; the dropped-out attention probabilities and the GELU output are
+    recomputed in the backward pass instead of kept.
 
 `cls_pooled_output` (training and inference)
     BERT's pooled output with the last layer computed at the `[CLS]` position alone: the pooler
@@ -43,6 +47,8 @@ import torch
 from pytorch_pretrained_bert import modeling as ppb
 from pytorch_pretrained_bert.modeling import BertModel
 
+from bert_cls.modules.lean_backward import BoolMaskDropout, dropout_then_matmul, gelu_then_linear
+
 logger = logging.getLogger(__name__)
 
 # The activations torch's fused encoder kernel implements, by ppb `hidden_act`.
@@ -61,10 +67,42 @@ def fuse_bert_model(bert_model: BertModel) -> BertModel:
                 module._modules[name] = _torch_layer_norm(child)
         if isinstance(module, ppb.BertIntermediate) and module.intermediate_act_fn is ppb.gelu:
             module.intermediate_act_fn = torch.nn.functional.gelu
+        # Same attributes, parameters and names; only `forward` differs.
         if type(module) is ppb.BertSelfAttention:
-            # Same attributes, parameters and names; only `forward` differs.
             module.__class__ = ScaledQueryBertSelfAttention
+        elif type(module) is ppb.BertLayer:
+            module.__class__ = FusedBertLayer
+        elif type(module) is torch.nn.Dropout:
+            module.__class__ = BoolMaskDropout
     return bert_model
+
+
+class FusedBertLayer(ppb.BertLayer):
+    """
+    ppb's `BertLayer` whose feed-forward goes through `feed_forward`. `fuse_bert_model` turns
+    ppb's layers into this class in place (`__class__`), so parameters are untouched.
+    """
+
+    def forward(self, hidden_states, attention_mask):
+        return feed_forward(self, self.attention(hidden_states, attention_mask))
+
+
+def feed_forward(layer: ppb.BertLayer, attention_output: torch.Tensor) -> torch.Tensor:
+    """
+    What `layer.output(layer.intermediate(attention_output), attention_output)` computes. With
+    autograd on and torch's GELU (a fused layer), the GELU and the second Linear layer run as
+    `gelu_then_linear`, which keeps only the GELU input for the backward pass.
+    """
+    intermediate, output = layer.intermediate, layer.output
+    if (
+        torch.is_grad_enabled()
+        and intermediate.intermediate_act_fn is torch.nn.functional.gelu
+        and isinstance(intermediate.dense, torch.nn.Linear)
+        and isinstance(output.dense, torch.nn.Linear)
+    ):
+        hidden_states = gelu_then_linear(intermediate.dense(attention_output), output.dense)
+        return output.LayerNorm(output.dropout(hidden_states) + attention_output)
+    return output(intermediate(attention_output), attention_output)
 
 
 class ScaledQueryBertSelfAttention(ppb.BertSelfAttention):
@@ -98,12 +136,15 @@ def attention_context(
     scale = math.sqrt(attention.attention_head_size)
     if isinstance(attention, ScaledQueryBertSelfAttention):
         query_layer = query_layer * (1.0 / scale)
-        attention_scores = torch.matmul(query_layer, key_layer.transpose(-1, -2))
+        attention_scores = torch.matmul(query_layer, key_layer.transpose(-1, -2)) + attention_mask
+        attention_probs = torch.nn.functional.softmax(attention_scores, dim=-1)
+        dropout = attention.dropout
+        context_layer = dropout_then_matmul(attention_probs, value_layer, dropout.p, dropout.training)
     else:
         attention_scores = torch.matmul(query_layer, key_layer.transpose(-1, -2)) / scale
-    attention_scores = attention_scores + attention_mask
-    attention_probs = attention.dropout(torch.nn.functional.softmax(attention_scores, dim=-1))
-    context_layer = torch.matmul(attention_probs, value_layer)
+        attention_scores = attention_scores + attention_mask
+        attention_probs = attention.dropout(torch.nn.functional.softmax(attention_scores, dim=-1))
+        context_layer = torch.matmul(attention_probs, value_layer)
     context_layer = context_layer.permute(0, 2, 1, 3).contiguous()
     return context_layer.view(*context_layer.size()[:-2], attention.all_head_size)
 
@@ -122,8 +163,7 @@ def last_layer_at_cls(layer: ppb.BertLayer, hidden_states: torch.Tensor, attenti
     """
     cls_states = hidden_states[:, :1]
     context = attention_context(layer.attention.self, cls_states, hidden_states, attention_mask)
-    attention_output = layer.attention.output(context, cls_states)
-    return layer.output(layer.intermediate(attention_output), attention_output)
+    return feed_forward(layer, layer.attention.output(context, cls_states))
 
 
 def cls_pooled_output(
@@ -156,10 +196,12 @@ def _torch_layer_norm(layer_norm: torch.nn.Module) -> torch.nn.LayerNorm:
 
 def is_fused(bert_model: BertModel) -> bool:
     """
-    Whether no ppb `BertLayerNorm`, no ppb Python GELU and no plain ppb `BertSelfAttention` is
-    left in `bert_model`.
+    Whether no ppb `BertLayerNorm`, no ppb Python GELU, no plain ppb `BertSelfAttention` or
+    `BertLayer` and no plain `torch.nn.Dropout` is left in `bert_model`.
     """
     for module in bert_model.modules():
+        if type(module) in (ppb.BertLayer, torch.nn.Dropout):
+            return False
         if isinstance(module, ppb.BertLayerNorm) and not isinstance(module, torch.nn.LayerNorm):
             return False
         if isinstance(module, ppb.BertIntermediate) and module.intermediate_act_fn is ppb.gelu:
@@ -224,7 +266,7 @@ class PaddingFreeEncoder:
         if not isinstance(config.hidden_act, str) or config.hidden_act not in FAST_PATH_ACTIVATIONS:
             return False
         for layer in bert_model.encoder.layer:
-            if type(layer) is not ppb.BertLayer:
+            if type(layer) not in (ppb.BertLayer, FusedBertLayer):
                 return False
             linears = (
                 layer.attention.self.query,

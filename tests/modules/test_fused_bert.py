@@ -176,18 +176,7 @@ def test_fused_outputs_and_gradients_equal_the_plain_model(which):
     assert plain_grads["encoder.layer.0.attention.output.LayerNorm.weight"].abs().sum() > 0
 
 
-def test_fused_training_mode_draws_the_same_dropout():
-    plain = random_bert().train()
-    fused = fused_copy(plain)
-    ids, type_ids, mask = bert_inputs(plain, [3, 9, 12])
-    results = []
-    for bert in (plain, fused):
-        torch.manual_seed(123)
-        _, pooled = plain_forward(bert, ids, type_ids, mask)
-        pooled.sum().backward()
-        results.append((pooled, bert.embeddings.word_embeddings.weight.grad))
-    assert torch.allclose(results[0][0], results[1][0], atol=ATOL)
-    assert torch.allclose(results[0][1], results[1][1], atol=ATOL)
+# Training mode (dropout on): tests/modules/test_lean_backward.py, with the same dropout masks.
 
 
 def _saved(bert: BertModel) -> dict:
