@@ -5,8 +5,8 @@ Faster ways to run a pytorch-pretrained-bert (ppb) 0.6.2 `BertModel`, computing 
     Replaces each ppb `BertLayerNorm` (mean, variance, sqrt and affine written as separate
     Python tensor ops) by `torch.nn.LayerNorm` with the same epsilon and the very same `weight`
     and `bias` `Parameter` objects, and ppb's Python erf-GELU by `torch.nn.functional.gelu`
-    (also the exact erf form), scales the attention queries rather than the attention scores
-    (`ScaledQueryBertSelfAttention`), and runs the feed-forward through `feed_forward`
+    (also the exact erf form), scales and masks the attention scores inside their batched
+    product (`FusedBertSelfAttention`), and runs the feed-forward through `feed_forward`
     (`FusedBertLayer`). Parameter names, values and the state dict are unchanged, so
     checkpoints move freely between fused and plain ppb models; outputs and gradients agree
     within float rounding (1e-5 and better). In training the fused model also keeps less for
@@ -69,7 +69,7 @@ def fuse_bert_model(bert_model: BertModel) -> BertModel:
             module.intermediate_act_fn = torch.nn.functional.gelu
         # Same attributes, parameters and names; only `forward` differs.
         if type(module) is ppb.BertSelfAttention:
-            module.__class__ = ScaledQueryBertSelfAttention
+            module.__class__ = FusedBertSelfAttention
         elif type(module) is ppb.BertLayer:
             module.__class__ = FusedBertLayer
         elif type(module) is torch.nn.Dropout:
@@ -105,13 +105,14 @@ def feed_forward(layer: ppb.BertLayer, attention_output: torch.Tensor) -> torch.
     return output(intermediate(attention_output), attention_output)
 
 
-class ScaledQueryBertSelfAttention(ppb.BertSelfAttention):
+class FusedBertSelfAttention(ppb.BertSelfAttention):
     """
-    ppb's `BertSelfAttention` with the `1 / sqrt(head size)` scaling applied to the queries
-    (batch x length x hidden numbers) instead of to the attention scores (batch x heads x
-    length x length, several times more for lengths above the head size), in the forward and
-    so in the backward too. The same attention up to float rounding. `fuse_bert_model` turns
-    ppb's modules into this class in place (`__class__`), so parameters are untouched.
+    ppb's `BertSelfAttention` with the `1 / sqrt(head size)` scaling and the attention mask
+    applied inside one batched product (`torch.baddbmm`) instead of by two more passes over
+    the attention scores (batch x heads x length x length), in the forward and so in the
+    backward too; and, in training, the attention dropout of `dropout_then_matmul`. The same
+    attention up to float rounding. `fuse_bert_model` turns ppb's modules into this class in
+    place (`__class__`), so parameters are untouched.
     """
 
     def forward(self, hidden_states, attention_mask):
@@ -125,8 +126,8 @@ def attention_context(
     attention_mask: torch.Tensor,
 ) -> torch.Tensor:
     """
-    What ppb's `BertSelfAttention` (plain, or `ScaledQueryBertSelfAttention`, each with its own
-    order of operations) computes for the positions of `query_states` (`(batch, queries,
+    What ppb's `BertSelfAttention` (plain, or `FusedBertSelfAttention`, each with its own
+    operations) computes for the positions of `query_states` (`(batch, queries,
     hidden)`), attending over all positions of `hidden_states` (`(batch, length, hidden)`).
     With `query_states` being `hidden_states` it is the module's forward.
     """
@@ -134,9 +135,16 @@ def attention_context(
     key_layer = attention.transpose_for_scores(attention.key(hidden_states))
     value_layer = attention.transpose_for_scores(attention.value(hidden_states))
     scale = math.sqrt(attention.attention_head_size)
-    if isinstance(attention, ScaledQueryBertSelfAttention):
-        query_layer = query_layer * (1.0 / scale)
-        attention_scores = torch.matmul(query_layer, key_layer.transpose(-1, -2)) + attention_mask
+    if isinstance(attention, FusedBertSelfAttention):
+        batch, heads, queries, head_size = query_layer.shape
+        length = key_layer.size(2)
+        mask = attention_mask.expand(batch, heads, attention_mask.size(2), length)
+        attention_scores = torch.baddbmm(
+            mask.reshape(batch * heads, mask.size(2), length),
+            query_layer.reshape(batch * heads, queries, head_size),
+            key_layer.reshape(batch * heads, length, head_size).transpose(1, 2),
+            alpha=1.0 / scale,
+        ).view(batch, heads, queries, length)
         attention_probs = torch.nn.functional.softmax(attention_scores, dim=-1)
         dropout = attention.dropout
         context_layer = dropout_then_matmul(attention_probs, value_layer, dropout.p, dropout.training)

@@ -16,7 +16,7 @@ from pytorch_pretrained_bert.modeling import BertConfig, BertModel
 from bert_cls.modules import load_bert_model
 from bert_cls.modules.fused_bert import (
     PaddingFreeEncoder,
-    ScaledQueryBertSelfAttention,
+    FusedBertSelfAttention,
     cls_pooled_output,
     fuse_bert_model,
     is_fused,
@@ -99,7 +99,7 @@ def test_fusing_replaces_every_layer_norm_and_gelu_keeping_the_parameters():
     for layer in bert.encoder.layer:
         assert layer.intermediate.intermediate_act_fn is torch.nn.functional.gelu
         assert layer.output.LayerNorm.eps == 1e-12
-        assert type(layer.attention.self) is ScaledQueryBertSelfAttention
+        assert type(layer.attention.self) is FusedBertSelfAttention
     # The very same Parameter objects, under the same names.
     named_after = dict(bert.named_parameters())
     assert list(named_after) == list(named_before)
@@ -113,10 +113,10 @@ def test_a_plain_self_attention_left_means_not_fused():
     assert fuse_bert_model(bert) is bert and is_fused(bert)
 
 
-def test_scaled_query_attention_survives_pickling():
+def test_fused_attention_survives_pickling():
     bert = fuse_bert_model(fixture_bert())
     clone = pickle.loads(pickle.dumps(bert))
-    assert all(type(layer.attention.self) is ScaledQueryBertSelfAttention for layer in clone.encoder.layer)
+    assert all(type(layer.attention.self) is FusedBertSelfAttention for layer in clone.encoder.layer)
     assert is_fused(clone)
 
 
