@@ -32,7 +32,9 @@ Measured in one run, the systems alternating round robin (the order rotated ever
 inference examples/s from raw text to label string (batch 32, eval mode, no gradients);
 training examples/s (AdamW, lr 2e-5, batch 16, forward + backward + step, warm-up steps
 excluded; tokenization done before timing); peak RSS (`ru_maxrss`) of each system in its own
-process, one for inference and one for training; useful GFLOP/s (matmul FLOPs of the encoder,
+process, one for inference and one for training, and for training once more with glibc's mmap
+threshold fixed at 1 MiB (`MALLOC_MMAP_THRESHOLD_`, every system alike), which takes the
+allocator's retention of freed heap memory out of the figure; useful GFLOP/s (matmul FLOPs of the encoder,
 pooler and classifier over real tokens only, the last layer only as far as the pooled [CLS]
 output needs it, 3x that for a training step) as a fraction of this
 machine's fp32 GEMM GFLOP/s, measured in the same run with the same thread count. With
@@ -74,6 +76,7 @@ TRAIN_BATCH_SIZE = 16
 LEARNING_RATE = 2e-5
 CLASSIFIER_SEED = 1234
 WORKLOAD_SEED = 13
+MMAP_THRESHOLD_BYTES = 1 << 20  # for the second training-memory measurement (see run_benchmark)
 BUSY_LOAD_AVERAGE = 0.5  # a 1-minute load average above this before the run: warn
 
 BERT_CLS = "bert_cls"
@@ -190,6 +193,7 @@ COLUMNS = (
     Column("train_gemm_fraction", "training / GEMM", "fraction", True),
     Column("rss_infer_mb", "peak RSS inference (MB)", "MB", False),
     Column("rss_train_mb", "peak RSS training (MB)", "MB", False),
+    Column("rss_train_mmap_mb", "peak RSS training, fixed mmap threshold (MB)", "MB", False),
 )
 
 
@@ -377,6 +381,9 @@ def summarize(raw: Dict[str, Any], dims: BertDims, gemm_gflops: Optional[float])
         entry["train_gflops"] = median(gflops)
         entry["train_gemm_fraction"] = ratio(median(gflops), gemm_gflops)
         entry["rss_train_mb"] = record.get("peak_rss_kb", 0) / 1024 or None
+    for system, record in raw.get("training_mmap_threshold", {}).items():
+        if not record.get("unavailable"):
+            summary.setdefault(system, {})["rss_train_mmap_mb"] = record.get("peak_rss_kb", 0) / 1024 or None
     return summary
 
 
@@ -886,9 +893,10 @@ def accuracy_of_archive(archive_path: str, limit: Optional[int]) -> Dict[str, An
 class Worker:
     """The parent's handle on one worker process."""
 
-    def __init__(self, system: str, phase: str, spec_path: Path, log_dir: Path, env: Dict[str, str]):
+    def __init__(self, system: str, phase: str, spec_path: Path, log_dir: Path, env: Dict[str, str],
+                 log_suffix: str = ""):
         self.system, self.phase = system, phase
-        self.log_path = log_dir / f"{phase}-{system.replace(' ', '_')}.log"
+        self.log_path = log_dir / f"{phase}-{system.replace(' ', '_')}{log_suffix}.log"
         self._log = self.log_path.open("w")
         self.process = subprocess.Popen(
             [sys.executable, str(Path(__file__).resolve()), "--worker", system, "--phase", phase,
@@ -1048,7 +1056,8 @@ def rotated(items: Sequence[str], by: int) -> List[str]:
 def run_benchmark(args: argparse.Namespace) -> Dict[str, Any]:
     started = time.perf_counter()
     machine = machine_info(args.threads)
-    raw: Dict[str, Any] = {"inference": {}, "training": {}, "gemm": [], "accuracy": None}
+    raw: Dict[str, Any] = {"inference": {}, "training": {}, "training_mmap_threshold": {}, "gemm": [],
+                           "accuracy": None}
     settings = {
         "quick": args.quick, "threads": args.threads, "repetitions": args.reps,
         "short_batches": args.short_batches, "long_batches": args.long_batches,
@@ -1058,6 +1067,7 @@ def run_benchmark(args: argparse.Namespace) -> Dict[str, Any]:
         "config": str(CONFIG.relative_to(PROJECT_ROOT)),
         "inference_texts": "validation split", "training_texts": "train split",
         "workload_seed": WORKLOAD_SEED, "classifier_seed": CLASSIFIER_SEED,
+        "mmap_threshold_bytes": MMAP_THRESHOLD_BYTES,
     }
     with tempfile.TemporaryDirectory(prefix="speed_memory-") as work:
         work_dir = Path(work)
@@ -1121,6 +1131,26 @@ def run_benchmark(args: argparse.Namespace) -> Dict[str, Any]:
             for worker in workers.values():
                 worker.kill()
             gemm_worker.kill()
+
+        # --- training memory with a fixed mmap threshold ----------------------------------------
+        # glibc keeps freed heap memory for reuse, and its mmap threshold grows with the blocks
+        # freed, so the default peak RSS also measures how a system's pattern of allocations
+        # fragments the heap. With a fixed threshold, every block from 1 MiB up is mapped and
+        # unmapped on its own, and the peak comes close to the memory the system holds at once.
+        # The same setting for every system, one process at a time; reported next to the default.
+        mmap_env = dict(env, MALLOC_MMAP_THRESHOLD_=str(MMAP_THRESHOLD_BYTES))
+        steps = list(range(args.warmup_steps, args.warmup_steps + args.train_steps))
+        for system in TRAINING_SYSTEMS:
+            progress(f"training memory (MALLOC_MMAP_THRESHOLD_={MMAP_THRESHOLD_BYTES}): {system}")
+            worker = Worker(system, "training", spec_path, log_dir, mmap_env, log_suffix="-mmap-threshold")
+            try:
+                if not worker.ready.get("ready"):
+                    raw["training_mmap_threshold"][system] = {"unavailable": worker.ready.get("error")}
+                    continue
+                worker.ask(cmd="train", steps=steps)
+                raw["training_mmap_threshold"][system] = {"steps": len(steps), **worker.finish()}
+            finally:
+                worker.kill()
 
         # --- accuracy ------------------------------------------------------------------------
         if args.archive:

@@ -169,6 +169,10 @@ def test_summary_takes_medians_and_divides_by_the_gemm_reference():
             BERT_CLS: {"reps": [{"seconds": 2.0, "examples": 2, "lengths": [[10, 10]]}],
                        "peak_rss_kb": 3072 * 1024},
         },
+        "training_mmap_threshold": {
+            BERT_CLS: {"steps": 3, "peak_rss_kb": 1536 * 1024},
+            INT8: {"unavailable": "ImportError"},
+        },
     }
     summary = speed_memory.summarize(raw, dims, gemm_gflops=2 * flops_10 / 1e9)
     entry = summary[BERT_CLS]
@@ -178,6 +182,7 @@ def test_summary_takes_medians_and_divides_by_the_gemm_reference():
     assert entry["train_eps"] == pytest.approx(1.0)
     assert entry["train_gemm_fraction"] == pytest.approx(1.5)  # 3 * 2 * flops / 2 s
     assert entry["rss_infer_mb"] == 2048 and entry["rss_train_mb"] == 3072
+    assert entry["rss_train_mmap_mb"] == 1536
     assert summary[INT8] == {"unavailable": "ImportError"}
 
 

@@ -12,7 +12,7 @@ import pytest
 import torch
 from allennlp.common import Params
 from allennlp.common.testing import ModelTestCase
-from allennlp.data import Batch, Instance, Vocabulary
+from allennlp.data import Batch, Instance
 from allennlp.data.fields import LabelField, TextField
 from allennlp.data.tokenizers import Token
 from allennlp.models import Model
@@ -23,37 +23,19 @@ import bert_cls  # noqa: F401
 from bert_cls.data.token_indexers import PretrainedBertIndexer
 from bert_cls.models import BertForClassification
 from bert_cls.models import bert_for_classification as model_module
-from bert_cls.modules import load_bert_model
 from bert_cls.modules.fused_bert import PaddingFreeEncoder, is_fused
 from bert_cls.modules.quantization import quantize_int8
+from tests.models import fixture_bert
+from tests.models.fixture_bert import BERT, CLS, SEP, WORDS, labels_vocab
 from tests.paths import CONFIGS_ROOT, FIXTURES_ROOT
 
-BERT = str(FIXTURES_ROOT / "bert")
 TRAIN = FIXTURES_ROOT / "data" / "train.jsonl"
-CLS, SEP = 2, 3
 MAX_POSITIONS = 64  # the fixture BERT's max_position_embeddings
 ATOL = 1e-5
-WORDS = (
-    "the a movie film plot acting was is and but not very great good fun love bad boring dull hate i it "
-    "this . , !"
-).split()
 
 
 def sharp_bert() -> BertModel:
-    # Larger weights than the fixture's near-zero ones, so that inputs get different logits.
-    bert = load_bert_model(BERT)
-    generator = torch.Generator().manual_seed(6)
-    with torch.no_grad():
-        for module in bert.modules():
-            if isinstance(module, (torch.nn.Linear, torch.nn.Embedding)):
-                module.weight.copy_(torch.randn(module.weight.shape, generator=generator) * 0.3)
-    return bert
-
-
-def labels_vocab() -> Vocabulary:
-    vocab = Vocabulary()
-    vocab.add_tokens_to_namespace(["pos", "neg"], "labels")
-    return vocab
+    return fixture_bert.sharp_bert(scale=0.3)
 
 
 def make_model(**kwargs) -> BertForClassification:

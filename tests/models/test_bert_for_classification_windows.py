@@ -14,17 +14,11 @@ from pytorch_pretrained_bert.modeling import BertModel
 import bert_cls  # noqa: F401
 from bert_cls.data.token_indexers import PretrainedBertIndexer
 from bert_cls.models import BertForClassification
-from bert_cls.modules import load_bert_model
+from tests.models import fixture_bert
+from tests.models.fixture_bert import BERT, CLS, SEP, WORDS, labels_vocab
 from tests.paths import CONFIGS_ROOT, FIXTURES_ROOT
 
-BERT = str(FIXTURES_ROOT / "bert")
 TRAIN = FIXTURES_ROOT / "data" / "train.jsonl"
-CLS, SEP = 2, 3
-# Fixture vocabulary entries that are whole words: each is exactly one wordpiece.
-WORDS = (
-    "the a movie film plot acting was is and but not very great good fun love bad boring dull hate i it "
-    "this . , !"
-).split()
 
 
 def text_of(num_words: int, seed: int) -> List[str]:
@@ -32,21 +26,7 @@ def text_of(num_words: int, seed: int) -> List[str]:
 
 
 def sharp_bert() -> BertModel:
-    # The fixture BERT's small random weights make its pooled output nearly the same for every
-    # input; larger ones make each window's logits differ, so that the tests can tell them apart.
-    bert = load_bert_model(BERT)
-    generator = torch.Generator().manual_seed(6)
-    with torch.no_grad():
-        for module in bert.modules():
-            if isinstance(module, (torch.nn.Linear, torch.nn.Embedding)):
-                module.weight.copy_(torch.randn(module.weight.shape, generator=generator) * 0.5)
-    return bert
-
-
-def labels_vocab() -> Vocabulary:
-    vocab = Vocabulary()
-    vocab.add_tokens_to_namespace(["pos", "neg"], "labels")
-    return vocab
+    return fixture_bert.sharp_bert(scale=0.5)
 
 
 def instance(words: List[str], label: str, max_pieces: int = 64) -> Instance:
