@@ -9,16 +9,11 @@ from allennlp.training.metrics import CategoricalAccuracy
 from pytorch_pretrained_bert.modeling import BertModel
 
 from bert_cls.modules.bert_loading import load_bert_model
-from bert_cls.modules.fused_bert import PaddingFreeEncoder, cls_pooled_output, fuse_bert_model
+from bert_cls.modules.fused_bert import cls_pooled_output, fuse_bert_model
+from bert_cls.modules.packed_inference import packed_pooled_output
 from bert_cls.modules.window_pooling import check_window_pooling, pool_windows, split_into_windows
 from bert_cls.training.class_weights import ClassWeights, class_weight_tensor, class_weights_are_known
 from bert_cls.training.metrics import PerLabelF1
-
-# Below this share of pad positions in a batch, the padding-free kernel saves less than it
-# costs over the plain fused forward (measured on MiniLM with 2 CPU threads, see the README's
-# benchmark section), so such batches take the plain forward.
-PADDING_FREE_MIN_PADDING = 0.15
-
 
 @Model.register("bert_for_classification")
 class BertForClassification(Model):
@@ -91,14 +86,13 @@ class BertForClassification(Model):
     padding_free_inference : `bool`, optional (default = `True`)
         If True, inference (eval mode with autograd off: `torch.no_grad()` or
         `torch.inference_mode()`, as AllenNLP's predictors and `evaluate` run it) goes through
-        `bert_cls.modules.fused_bert.PaddingFreeEncoder`: BERT's encoder as torch's fused
-        nested-tensor transformer kernel, which spends no work on padding. It shares BERT's
-        parameters (no copy) and gives the same logits and probabilities within float rounding
-        (1e-5). Whenever it cannot run (training mode, gradients enabled, int8-quantized or
-        non-float32 Linear layers, an activation other than GELU or ReLU, a mask that is not a
-        prefix of each row), the plain forward runs. It also runs the plain forward for a batch
-        with little padding (under `PADDING_FREE_MIN_PADDING` of its positions), where the
-        fused kernel is no faster. False always runs the plain forward.
+        `bert_cls.modules.packed_inference.packed_pooled_output`: every per-position step of
+        BERT (projections, feed-forward, layer norms; about nine tenths of its FLOPs) runs on the
+        real wordpieces only, packed together, and only attention sees the padded batch. The
+        same logits and probabilities within float rounding (1e-5), for fused, plain and
+        int8-quantized layers. Training and autograd (e.g. AllenNLP's saliency interpreters)
+        run the plain forward, as does a batch whose first position (`[CLS]`) is masked. False
+        always runs the plain forward.
     cls_only_last_layer : `bool`, optional (default = `True`)
         If True, BERT's last layer is computed at the `[CLS]` position alone
         (`bert_cls.modules.fused_bert.cls_pooled_output`), in training and inference: the pooler
@@ -159,9 +153,6 @@ class BertForClassification(Model):
         self._window_pooling = window_pooling
         self._padding_free_inference = padding_free_inference
         self._cls_only_last_layer = cls_only_last_layer
-        # Not a Module: outside the state dict, the parameters and the module tree. It shares
-        # BERT's parameters, and copies and pickles of it are empty (it rebuilds on first use).
-        self._padding_free_encoder = PaddingFreeEncoder()
         initializer(self._classification_layer)
 
     def _number_of_classes(self, num_labels: Optional[int]) -> int:
@@ -233,17 +224,13 @@ class BertForClassification(Model):
     def _classify(
         self, input_ids: torch.Tensor, token_type_ids: torch.Tensor, input_mask: torch.Tensor
     ) -> torch.Tensor:
-        pooled = None
-        if self._uses_padding_free_encoder(input_mask):
-            # None when the fast path cannot run (see PaddingFreeEncoder.can_run).
-            outputs = self._padding_free_encoder(
+        if self._uses_packed_inference(input_mask):
+            pooled = packed_pooled_output(
                 self.bert_model, input_ids, token_type_ids, input_mask, self._cls_only_last_layer
             )
-            if outputs is not None:
-                pooled = outputs[1]
-        if pooled is None and self._cls_only_last_layer:
+        elif self._cls_only_last_layer:
             pooled = cls_pooled_output(self.bert_model, input_ids, token_type_ids, input_mask)
-        elif pooled is None:
+        else:
             _, pooled = self.bert_model(
                 input_ids=input_ids,
                 token_type_ids=token_type_ids,
@@ -252,11 +239,14 @@ class BertForClassification(Model):
             )
         return self._classification_layer(self._dropout(pooled))
 
-    def _uses_padding_free_encoder(self, input_mask: torch.Tensor) -> bool:
-        if not self._padding_free_inference or self.training or torch.is_grad_enabled():
-            return False
-        padding = 1.0 - float(input_mask.sum()) / max(input_mask.numel(), 1)
-        return padding >= PADDING_FREE_MIN_PADDING
+    def _uses_packed_inference(self, input_mask: torch.Tensor) -> bool:
+        return (
+            self._padding_free_inference
+            and not self.training
+            and not torch.is_grad_enabled()
+            and input_mask.numel() > 0
+            and bool(input_mask[:, 0].all())
+        )
 
     def _classify_by_windows(
         self, input_ids: torch.Tensor, token_type_ids: torch.Tensor, input_mask: torch.Tensor

@@ -7,7 +7,6 @@ from typing import Sequence
 import torch
 from allennlp.common.checks import ConfigurationError
 
-from bert_cls.modules.fused_bert import PaddingFreeEncoder
 
 logger = logging.getLogger(__name__)
 
@@ -46,9 +45,8 @@ def quantize_int8(
     0.11 to 0.34 points (876 or 874, depending on float rounding elsewhere in the model), at
     the same speed.
 
-    A `BertForClassification` then runs its plain forward: the padding-free encoder needs float
-    Linear layers (`PaddingFreeEncoder.can_run` is false), and whatever it had built is dropped,
-    so that it holds no fp32 weights.
+    A `BertForClassification` runs its int8 Linear layers on the same paths as float ones
+    (`padding_free_inference`, `cls_only_last_layer`).
 
     Raises `ConfigurationError` for a model with parameters on a GPU: dynamic quantization
     runs on CPU only.
@@ -71,10 +69,6 @@ def quantize_int8(
                 linears += 1
     torch.quantization.quantize_dynamic(model, qconfig_spec, dtype=torch.qint8, inplace=True)
     model.eval()
-    for module in model.modules():
-        for value in vars(module).values():
-            if isinstance(value, PaddingFreeEncoder):
-                value.clear()
     logger.info(
         "Quantized %d Linear layers to int8 (dynamic, per channel); %d kept float32.", linears, kept
     )

@@ -23,7 +23,7 @@ import bert_cls  # noqa: F401
 from bert_cls.data.token_indexers import PretrainedBertIndexer
 from bert_cls.models import BertForClassification
 from bert_cls.models import bert_for_classification as model_module
-from bert_cls.modules.fused_bert import PaddingFreeEncoder, is_fused
+from bert_cls.modules.fused_bert import is_fused
 from bert_cls.modules.quantization import quantize_int8
 from tests.models import fixture_bert
 from tests.models.fixture_bert import BERT, CLS, SEP, WORDS, labels_vocab
@@ -75,10 +75,11 @@ def raw_batch(lengths: List[int], seed: int = 0, pair: bool = False) -> Dict:
 
 def plain_output(model: BertForClassification, batch: Dict) -> Dict[str, torch.Tensor]:
     """The plain forward: in eval mode with autograd on, the padding-free path never runs."""
-    builds = model._padding_free_encoder.builds
+    counter = PlainEncoderCounter(model.bert_model)
     with torch.enable_grad():
         output = model(**batch)
-    assert model._padding_free_encoder.builds == builds
+    counter.remove()
+    assert counter.calls == 1
     return {key: value.detach() for key, value in output.items() if isinstance(value, torch.Tensor)}
 
 
@@ -94,8 +95,8 @@ def assert_same_predictions(fast: Dict, plain: Dict) -> None:
 
 class PlainEncoderCounter:
     """
-    Counts runs of `bert`'s own (ppb-module) encoder, which the plain forward, with or without
-    `cls_only_last_layer`, runs and the padding-free path does not.
+    Counts runs of `bert`'s first layer as a module, which the plain forward, with or without
+    `cls_only_last_layer`, runs and the padding-free (packed) path does not.
     """
 
     def __init__(self, bert: BertModel):
@@ -110,9 +111,17 @@ class PlainEncoderCounter:
 
 
 @pytest.fixture
-def padding_free_for_any_padding(monkeypatch):
-    """The padding-free path for every batch, however little padding it has."""
-    monkeypatch.setattr(model_module, "PADDING_FREE_MIN_PADDING", 0.0)
+def packed_calls(monkeypatch) -> List[int]:
+    """Counts the model's calls of the padding-free path (`packed_pooled_output`)."""
+    calls: List[int] = []
+    original = model_module.packed_pooled_output
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(model_module, "packed_pooled_output", counted)
+    return calls
 
 
 BATCHES = {
@@ -175,19 +184,6 @@ def test_fused_and_plain_models_have_the_same_state_dict_and_outputs():
     assert_same_predictions(plain_output(other, batch), plain_output(fused, batch))
 
 
-def test_the_encoder_is_outside_the_module_tree():
-    model = make_model()
-    with torch.no_grad():
-        model(**raw_batch([3, 5]))
-    assert model._padding_free_encoder.builds == 1
-    assert isinstance(model._padding_free_encoder, PaddingFreeEncoder)
-    assert not isinstance(model._padding_free_encoder, torch.nn.Module)
-    assert list(model.state_dict()) == list(make_model().state_dict())
-    names = {name for name, _ in model.named_modules()}
-    assert not any("padding_free" in name for name in names)
-    assert not any("padding_free" in name for name, _ in model.named_parameters())
-
-
 # ----------------------------------------------------------------------------------------------
 # The padding-free path gives the plain forward's logits and probabilities
 
@@ -195,20 +191,20 @@ def test_the_encoder_is_outside_the_module_tree():
 @pytest.mark.parametrize("cls_only", [True, False], ids=["cls_only_last_layer", "full_last_layer"])
 @pytest.mark.parametrize("fused_layers", [True, False], ids=["fused", "plain_layers"])
 @pytest.mark.parametrize("batch", sorted(BATCHES))
-def test_padding_free_equals_the_plain_forward(batch, fused_layers, cls_only, padding_free_for_any_padding):
+def test_padding_free_equals_the_plain_forward(batch, fused_layers, cls_only, packed_calls):
     model = make_model(fused_layers=fused_layers, cls_only_last_layer=cls_only)
     tensors_ = raw_batch(BATCHES[batch], seed=len(batch))
     plain = plain_output(model, tensors_)
     counter = PlainEncoderCounter(model.bert_model)
     fast = fast_output(model, tensors_)
     counter.remove()
-    assert counter.calls == 0  # the plain ppb forward did not run
-    assert model._padding_free_encoder.builds == 1
+    assert counter.calls == 0  # the plain forward did not run
+    assert packed_calls == [1]
     assert_same_predictions(fast, plain)
 
 
 @pytest.mark.parametrize("mode", [torch.no_grad, torch.inference_mode])
-def test_padding_free_on_indexed_instances_with_type_ids(mode):
+def test_padding_free_on_indexed_instances_with_type_ids(mode, packed_calls):
     model = make_model()
     instances = [instance(n, seed=n) for n in (0, 1, 3, 15, 40, 70)]  # 70 words: truncated to 64
     batch = tensors(instances)
@@ -223,12 +219,12 @@ def test_padding_free_on_indexed_instances_with_type_ids(mode):
         assert_same_predictions(fast, plain)
         if "label" in one:
             assert torch.allclose(fast["loss"], plain["loss"], atol=ATOL)
-    assert model._padding_free_encoder.builds == 1
+    assert packed_calls == [1, 1]
     # The predictions are not all alike: the comparison means something.
     assert plain["logits"].std(dim=0).min() > 0.01
 
 
-def test_a_batch_matches_its_rows_one_at_a_time(padding_free_for_any_padding):
+def test_a_batch_matches_its_rows_one_at_a_time():
     model = make_model()
     lengths = [7, 1, MAX_POSITIONS, 2, 30]
     batch = raw_batch(lengths, seed=4)
@@ -242,7 +238,7 @@ def test_a_batch_matches_its_rows_one_at_a_time(padding_free_for_any_padding):
 
 
 @pytest.mark.parametrize("window_pooling", ["mean", "max"])
-def test_padding_free_with_window_pooling(window_pooling):
+def test_padding_free_with_window_pooling(window_pooling, packed_calls):
     model = make_model(window_pooling=window_pooling)
     instances = [
         instance(n, seed=n, truncate_long_sequences=False) for n in (200, 70, 62, 5, 0)
@@ -252,7 +248,7 @@ def test_padding_free_with_window_pooling(window_pooling):
     assert max(windows) > 2 and min(windows) == 1
     plain = plain_output(model, batch)
     fast = fast_output(model, batch, torch.inference_mode)
-    assert model._padding_free_encoder.builds == 1
+    assert packed_calls == [1]
     assert_same_predictions(fast, plain)
 
 
@@ -260,7 +256,7 @@ def test_padding_free_with_window_pooling(window_pooling):
 # When it does not run
 
 
-def test_training_mode_and_autograd_never_use_it():
+def test_training_mode_and_autograd_never_use_it(packed_calls):
     model = make_model()
     batch = raw_batch([3, 9])
     model.train()
@@ -271,10 +267,10 @@ def test_training_mode_and_autograd_never_use_it():
     model(**batch, label=torch.tensor([0, 1]))["loss"].backward()
     model.eval()
     model(**batch)  # eval mode, autograd on: e.g. AllenNLP's interpret/saliency
-    assert model._padding_free_encoder.builds == 0
+    assert packed_calls == []
 
 
-def test_padding_free_inference_false_never_uses_it():
+def test_padding_free_inference_false_never_uses_it(packed_calls):
     model = make_model(padding_free_inference=False)
     batch = raw_batch([3, 9])
     counter = PlainEncoderCounter(model.bert_model)
@@ -282,39 +278,45 @@ def test_padding_free_inference_false_never_uses_it():
         output = model(**batch)
     counter.remove()
     assert counter.calls == 1
-    assert model._padding_free_encoder.builds == 0
+    assert packed_calls == []
     assert_same_predictions(output, plain_output(model, batch))
 
 
-def test_a_mask_with_holes_falls_back_to_the_plain_forward():
+def test_a_mask_with_holes_takes_the_padding_free_path_too(packed_calls):
     model = make_model()
     batch = raw_batch([5, 9])
     mask = batch["tokens"]["bert"]["wordpiece_mask"]
     mask[1, 3] = False
-    counter = PlainEncoderCounter(model.bert_model)
     fast = fast_output(model, batch)
-    counter.remove()
-    assert counter.calls == 1
+    assert packed_calls == [1]
     assert_same_predictions(fast, plain_output(model, batch))
 
 
-def test_int8_quantized_models_use_the_plain_forward():
+def test_a_masked_first_position_falls_back_to_the_plain_forward(packed_calls):
     model = make_model()
-    batch = raw_batch([4, 12])
-    fast_output(model, batch)
-    assert model._padding_free_encoder.builds == 1
+    batch = raw_batch([5, 9])
+    batch["tokens"]["bert"]["wordpiece_mask"][0, 0] = False
+    counter = PlainEncoderCounter(model.bert_model)
+    fast = fast_output(model, batch)
+    counter.remove()
+    assert counter.calls == 1 and packed_calls == []
+    assert_same_predictions(fast, plain_output(model, batch))
+
+
+def test_int8_quantized_models_take_the_padding_free_path_too(packed_calls):
+    model = make_model()
+    batch = raw_batch([4, 12, 30])
     fp32 = fast_output(model, batch)
     assert quantize_int8(model) is model
-    assert model._padding_free_encoder._encoder is None  # what it had built is dropped
-    assert not PaddingFreeEncoder.can_run(model.bert_model)
     counter = PlainEncoderCounter(model.bert_model)
     with torch.inference_mode():
         int8 = model(**batch)
     counter.remove()
-    assert counter.calls == 1
-    assert model._padding_free_encoder.builds == 0
+    assert counter.calls == 0
+    assert packed_calls == [1, 1]
     assert int8["probs"].argmax(-1).tolist() == fp32["probs"].argmax(-1).tolist()
     assert torch.allclose(int8["probs"], fp32["probs"], atol=0.05)
+    assert not torch.allclose(int8["logits"], fp32["logits"], atol=1e-6)  # int8 really ran
 
 
 # ----------------------------------------------------------------------------------------------
@@ -353,7 +355,6 @@ def test_the_fast_path_is_never_stale(change):
     model = make_model()
     batch = raw_batch([1, 14, MAX_POSITIONS, 6], seed=2)
     before = fast_output(model, batch)
-    assert model._padding_free_encoder.builds == 1
     STALENESS[change](model)
     after = fast_output(model, batch, torch.inference_mode)
     assert_same_predictions(after, plain_output(model, batch))
@@ -374,7 +375,6 @@ def test_training_after_inference_updates_the_weights_inference_sees():
         with torch.no_grad():
             fast = model(**tensors(instances))
         assert_same_predictions(fast, plain_output(model, tensors(instances)))
-    assert model._padding_free_encoder.builds == 1
 
 
 # ----------------------------------------------------------------------------------------------
@@ -387,11 +387,8 @@ def test_copies_of_a_model_that_used_the_fast_path(how):
     batch = raw_batch([2, 11, 30], seed=6)
     expected = fast_output(model, batch)
     clone = copy.deepcopy(model) if how == "deepcopy" else pickle.loads(pickle.dumps(model))
-    assert clone._padding_free_encoder is not model._padding_free_encoder
-    assert clone._padding_free_encoder.builds == 0
     assert is_fused(clone.bert_model)
     assert_same_predictions(fast_output(clone, batch), expected)
-    assert clone._padding_free_encoder.builds == 1
     # The copy's weights are its own.
     with torch.no_grad():
         for param in model.parameters():
@@ -411,35 +408,29 @@ class TestFastPathsTrainSaveAndLoad(ModelTestCase):
 
     def test_model_can_train_save_and_load(self):
         assert is_fused(self.model.bert_model)
-        trained, loaded = self.ensure_model_can_train_save_and_load(self.param_file)
+        calls = []
+        original = model_module.packed_pooled_output
+
+        def counted(*args, **kwargs):
+            calls.append(1)
+            return original(*args, **kwargs)
+
+        model_module.packed_pooled_output = counted
+        try:
+            _, loaded = self.ensure_model_can_train_save_and_load(self.param_file)
+        finally:
+            model_module.packed_pooled_output = original
         # The trainer's validation (eval mode, no_grad) between epochs used the fast path.
-        assert trained._padding_free_encoder.builds >= 1
+        assert len(calls) >= 1
         assert is_fused(loaded.bert_model)
         loaded.eval()
         batch = Batch(self.instances).as_tensor_dict()
+        counter = PlainEncoderCounter(loaded.bert_model)
         with torch.no_grad():
             fast = loaded(**batch)
-        assert loaded._padding_free_encoder.builds == 1
+        counter.remove()
+        assert counter.calls == 0  # the loaded model takes the padding-free path
         assert_same_predictions(fast, plain_output(loaded, batch))
-
-
-# ----------------------------------------------------------------------------------------------
-# Which batches take the padding-free path
-
-
-def test_a_batch_with_little_padding_takes_the_plain_forward():
-    model = make_model()
-    little, much = raw_batch([MAX_POSITIONS, MAX_POSITIONS - 4, MAX_POSITIONS - 2]), raw_batch([MAX_POSITIONS, 20, 9])
-    assert model_module.PADDING_FREE_MIN_PADDING > 0.03
-    counter = PlainEncoderCounter(model.bert_model)
-    fast = fast_output(model, little)
-    assert counter.calls == 1 and model._padding_free_encoder.builds == 0
-    assert_same_predictions(fast, plain_output(model, little))
-    counter.calls = 0
-    fast = fast_output(model, much)
-    assert counter.calls == 0 and model._padding_free_encoder.builds == 1
-    counter.remove()
-    assert_same_predictions(fast, plain_output(model, much))
 
 
 # ----------------------------------------------------------------------------------------------
