@@ -61,7 +61,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CONFIG = PROJECT_ROOT / "configs" / "spamassassin_minilm.jsonnet"
@@ -1048,6 +1048,17 @@ def start_workers(systems: Sequence[str], phase: str, spec_path: Path, log_dir: 
     return workers
 
 
+def finish_workers(workers: Dict[str, Worker], raw_phase: Dict[str, Any]) -> None:
+    """Asks every worker for its final figures (peak RSS, threads) into `raw_phase`."""
+    for system, worker in workers.items():
+        raw_phase[system].update(worker.finish())
+
+
+def kill_workers(workers: Iterable[Worker]) -> None:
+    for worker in workers:
+        worker.kill()
+
+
 def rotated(items: Sequence[str], by: int) -> List[str]:
     by %= max(1, len(items))
     return list(items[by:]) + list(items[:by])
@@ -1107,11 +1118,9 @@ def run_benchmark(args: argparse.Namespace) -> Dict[str, Any]:
                         progress(f"inference rep {rep + 1}/{args.reps} {workload:5} {system}: "
                                  f"{answer['examples'] / answer['seconds']:.1f} ex/s")
                 raw["gemm"].append(gemm_worker.ask(cmd="gemm"))
-            for system, worker in workers.items():
-                raw["inference"][system].update(worker.finish())
+            finish_workers(workers, raw["inference"])
         finally:
-            for worker in workers.values():
-                worker.kill()
+            kill_workers(workers.values())
 
         # --- training ------------------------------------------------------------------------
         workers = start_workers(TRAINING_SYSTEMS, "training", spec_path, log_dir, env, raw["training"])
@@ -1125,12 +1134,9 @@ def run_benchmark(args: argparse.Namespace) -> Dict[str, Any]:
                     progress(f"training rep {rep + 1}/{args.reps} {system}: "
                              f"{answer['examples'] / answer['seconds']:.1f} ex/s")
                 raw["gemm"].append(gemm_worker.ask(cmd="gemm"))
-            for system, worker in workers.items():
-                raw["training"][system].update(worker.finish())
+            finish_workers(workers, raw["training"])
         finally:
-            for worker in workers.values():
-                worker.kill()
-            gemm_worker.kill()
+            kill_workers([*workers.values(), gemm_worker])
 
         # --- training memory with a fixed mmap threshold ----------------------------------------
         # glibc keeps freed heap memory for reuse, and its mmap threshold grows with the blocks

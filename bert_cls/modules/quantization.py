@@ -39,11 +39,10 @@ def quantize_int8(
     model).
 
     Per-channel scales are what matter: with one scale per weight matrix (torch's default
-    dynamic qconfig) on every Linear layer, the fine-tuned MiniLM spam model lost 0.68 points of
-    test accuracy through the predictor (871 of 887 emails right instead of 877), and keeping
-    only the pooler and classifier float32 changed nothing; with per-channel scales it loses
-    0.11 to 0.34 points (876 or 874, depending on float rounding elsewhere in the model), at
-    the same speed.
+    dynamic qconfig) on every Linear layer, a fine-tuned MiniLM spam model lost 0.68 points of
+    test accuracy through the predictor, and keeping only the pooler and classifier float32
+    changed nothing; with per-channel scales the same model lost 0.11 to 0.34 points, at the
+    same speed. (The README's benchmark section has the current measurement.)
 
     A `BertForClassification` runs its int8 Linear layers on the same paths as float ones
     (`padding_free_inference`, `cls_only_last_layer`).

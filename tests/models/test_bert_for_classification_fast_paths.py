@@ -110,17 +110,21 @@ class PlainEncoderCounter:
         self._handle.remove()
 
 
+def counting(function, calls: List[int]):
+    """`function`, appending to `calls` each time it runs."""
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return function(*args, **kwargs)
+
+    return counted
+
+
 @pytest.fixture
 def packed_calls(monkeypatch) -> List[int]:
     """Counts the model's calls of the padding-free path (`packed_pooled_output`)."""
     calls: List[int] = []
-    original = model_module.packed_pooled_output
-
-    def counted(*args, **kwargs):
-        calls.append(1)
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(model_module, "packed_pooled_output", counted)
+    monkeypatch.setattr(model_module, "packed_pooled_output", counting(model_module.packed_pooled_output, calls))
     return calls
 
 
@@ -408,14 +412,9 @@ class TestFastPathsTrainSaveAndLoad(ModelTestCase):
 
     def test_model_can_train_save_and_load(self):
         assert is_fused(self.model.bert_model)
-        calls = []
+        calls: List[int] = []
         original = model_module.packed_pooled_output
-
-        def counted(*args, **kwargs):
-            calls.append(1)
-            return original(*args, **kwargs)
-
-        model_module.packed_pooled_output = counted
+        model_module.packed_pooled_output = counting(original, calls)
         try:
             _, loaded = self.ensure_model_can_train_save_and_load(self.param_file)
         finally:
