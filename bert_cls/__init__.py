@@ -1,6 +1,12 @@
 # Importing these modules registers their classes with AllenNLP; this is what
-# `--include-package bert_cls` and the `.allennlp_plugins` file load.
-import bert_cls.data
-import bert_cls.models
-import bert_cls.predictors
-import bert_cls.training
+# `--include-package bert_cls` and the `.allennlp_plugins` file load. First, before any matrix
+# product, MKL is pointed at its fast code path where it would take a slow one
+# (bert_cls.common.blas).
+from bert_cls.common.blas import use_fast_blas
+
+use_fast_blas()
+
+import bert_cls.data  # noqa: E402
+import bert_cls.models  # noqa: E402
+import bert_cls.predictors  # noqa: E402
+import bert_cls.training  # noqa: E402
