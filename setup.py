@@ -18,9 +18,9 @@ setup(
         "overrides",
         "numpy<2",
         "safetensors",
-        "scikit-learn",
-        "matplotlib",
     ],
+    # What examples/ needs beyond the plugin (baselines, reports, plots): `pip install -e .[examples]`.
+    extras_require={"examples": ["scikit-learn", "matplotlib"]},
     entry_points={
         "console_scripts": ["bert-cls-convert-checkpoint = bert_cls.tools.convert_checkpoint:main"]
     },

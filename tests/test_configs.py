@@ -26,7 +26,6 @@ def test_configs_are_found():
     assert {path.name for path in CONFIGS} >= {
         "bert_for_classification.jsonnet",
         "bert_pair_classification.jsonnet",
-        "spamassassin_minilm.jsonnet",
     }
 
 

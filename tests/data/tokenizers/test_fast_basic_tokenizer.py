@@ -11,9 +11,7 @@ from pytorch_pretrained_bert.tokenization import BasicTokenizer
 
 from bert_cls.data.tokenizers import BertBasicTokenizer
 from bert_cls.data.tokenizers.fast_basic_tokenizer import FastBasicTokenizer
-from tests.paths import PROJECT_ROOT
-
-SPAMASSASSIN = PROJECT_ROOT / "data" / "spamassassin"
+from tests.paths import SPAMASSASSIN_DATA as SPAMASSASSIN
 
 TRICKY = [
     "",

@@ -2,12 +2,12 @@ import json
 
 import pytest
 
-from bert_cls.tools import spamassassin_variants
-from bert_cls.tools.spamassassin_variants import VARIANTS, markdown_table
-from tests.paths import CONFIGS_ROOT
+from examples.spamassassin import variants
+from examples.spamassassin.variants import VARIANTS, markdown_table
+from tests.paths import SPAMASSASSIN_EXAMPLE
 from tests.test_configs import build_and_run_a_batch
 
-CONFIG = CONFIGS_ROOT / "spamassassin_minilm.jsonnet"
+CONFIG = SPAMASSASSIN_EXAMPLE / "spamassassin_minilm.jsonnet"
 
 
 @pytest.mark.parametrize("name", sorted(VARIANTS))
@@ -30,10 +30,10 @@ def test_an_existing_output_directory_is_continued(tmp_path, monkeypatch):
         ran.append(name)
         return {**done, "variant": name}
 
-    monkeypatch.setattr(spamassassin_variants, "run_variant", fake_run)
-    monkeypatch.setattr(spamassassin_variants, "link_weights", lambda: None)
-    monkeypatch.setattr(spamassassin_variants, "unpack_split", lambda *args: None)
-    spamassassin_variants.main(["--output-dir", str(tmp_path), "--variants", "head", "head_tail"])
+    monkeypatch.setattr(variants, "run_variant", fake_run)
+    monkeypatch.setattr(variants, "link_weights", lambda: None)
+    monkeypatch.setattr(variants, "unpack_split", lambda *args: None)
+    variants.main(["--output-dir", str(tmp_path), "--variants", "head", "head_tail"])
     assert ran == ["head_tail"]
     saved = json.loads((tmp_path / "variants.json").read_text())
     assert [result["variant"] for result in saved] == ["head", "head_tail"]

@@ -3,31 +3,31 @@ Long-document and class-weight options measured on the real SpamAssassin split: 
 truncation against head+tail truncation and against pooled windows, all at the same
 `max_pieces`, and balanced class weights against none.
 
-    python -m bert_cls.tools.spamassassin_variants [--epochs 1] [--variants head head_tail ...]
+    python -m examples.spamassassin.variants [--epochs 1] [--variants head head_tail ...]
 
-Each variant is `configs/spamassassin_minilm.jsonnet` with a few overrides (`VARIANTS`), trained
-by the real `allennlp train` into `runs/variants-<time>/<variant>`; the best epoch is chosen on
-the validation split (`+accuracy`, as in the config) and every variant is then evaluated once on
-the test split. `per_label_metrics` is switched on everywhere so that macro-F1 is reported; it
-does not change training. The table is printed as Markdown and saved with the raw figures in
-`variants.md` and `variants.json` in the run directory.
+Each variant is the example's `spamassassin_minilm.jsonnet` with a few overrides (`VARIANTS`),
+trained by the real `allennlp train` into `runs/variants-<time>/<variant>`; the best epoch is
+chosen on the validation split (`+accuracy`, as in the config) and every variant is then
+evaluated once on the test split. `per_label_metrics` is switched on everywhere so that
+macro-F1 is reported; it does not change training. The table is printed as Markdown and saved
+with the raw figures in `variants.md` and `variants.json` in the run directory.
 """
+
 import argparse
 import json
-import time
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
-from bert_cls.tools.spamassassin_data import unpack_split
-from bert_cls.tools.spamassassin_demo import (
-    DEFAULT_CONFIG,
-    RUNS,
-    SHIPPED_SPLIT,
-    UNPACKED_SPLIT,
+from examples.spamassassin.allennlp_runs import (
+    EVALUATE_IN_FILE_ORDER,
+    absolute_paths,
     allennlp,
     link_weights,
+    new_run_directory,
     say,
 )
+from examples.spamassassin.paths import CONFIG, SHIPPED_SPLIT, UNPACKED_SPLIT
+from examples.spamassassin.split_files import unpack_split
 
 INDEXER = "dataset_reader.token_indexers.bert"
 
@@ -56,19 +56,18 @@ VARIANTS: Dict[str, dict] = {
     },
 }
 
-IN_FILE_ORDER = {"validation_data_loader": {"batch_sampler": None, "batch_size": 32, "shuffle": False}}
-
 
 def run_variant(name: str, overrides: dict, epochs: int, config: Path, run_dir: Path) -> dict:
     overrides = {**overrides, "model.per_label_metrics": True, "trainer.num_epochs": epochs}
     say(f"{name}: training with {json.dumps(overrides)}")
-    allennlp("train", str(config), "-s", str(run_dir), "-o", json.dumps(overrides))
+    train_overrides = {**absolute_paths(), **overrides}
+    allennlp("train", str(config), "-s", str(run_dir), "-o", json.dumps(train_overrides))
     say(f"{name}: evaluating once on the test split")
     allennlp(
         "evaluate", str(run_dir / "model.tar.gz"), str(UNPACKED_SPLIT / "test.jsonl"),
         "--output-file", str(run_dir / "test_metrics.json"),
-        "-o", json.dumps(IN_FILE_ORDER),
-    )
+        "-o", json.dumps(EVALUATE_IN_FILE_ORDER),
+    )  # fmt: skip
     training = json.loads((run_dir / "metrics.json").read_text())
     test = json.loads((run_dir / "test_metrics.json").read_text())
     return {
@@ -102,9 +101,9 @@ def markdown_table(results: List[dict]) -> str:
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
     parser = argparse.ArgumentParser(
-        prog="python -m bert_cls.tools.spamassassin_variants", description=__doc__.split("\n\n")[0]
+        prog="python -m examples.spamassassin.variants", description=__doc__.split("\n\n")[0]
     )
-    parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
+    parser.add_argument("--config", type=Path, default=CONFIG)
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--variants", nargs="+", choices=sorted(VARIANTS), default=list(VARIANTS))
     parser.add_argument(
@@ -117,7 +116,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
 
     link_weights()
     unpack_split(SHIPPED_SPLIT, UNPACKED_SPLIT)
-    out_dir = args.output_dir or RUNS / time.strftime("variants-%Y%m%d-%H%M%S")
+    out_dir = args.output_dir or new_run_directory("variants")
     out_dir.mkdir(parents=True, exist_ok=True)
     saved = out_dir / "variants.json"
     results = json.loads(saved.read_text()) if saved.exists() else []

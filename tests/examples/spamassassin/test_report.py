@@ -1,5 +1,5 @@
 """
-Tests of `bert_cls.tools.spamassassin_report` on a hand-written run directory: a predictions file
+Tests of `examples.spamassassin.report` on a hand-written run directory: a predictions file
 in the exact format `allennlp evaluate` writes (one JSON object per batch), metrics files as
 `allennlp train` and `allennlp evaluate` write them, and a tiny train split for the baseline.
 """
@@ -11,7 +11,7 @@ from typing import Dict, List, Sequence
 import matplotlib.image
 import pytest
 
-from bert_cls.tools.spamassassin_report import (
+from examples.spamassassin.report import (
     ReportError,
     build_report,
     duration_seconds,
