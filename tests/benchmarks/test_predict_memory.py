@@ -1,22 +1,14 @@
 """
 `allennlp predict`'s peak memory does not grow with the number of input lines: AllenNLP reads
 the input lazily and writes each output as it is predicted, and the predictor keeps nothing
-per line. Measured with `benchmarks/predict_memory.py` (which also prints the figures).
+per line. Measured with `benchmarks.predict_memory` (which also prints the figures).
 """
-import importlib.util
-
 import pytest
 
+from benchmarks import predict_memory
 from tests.cli import train
-from tests.paths import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow
-
-_spec = importlib.util.spec_from_file_location(
-    "predict_memory", PROJECT_ROOT / "benchmarks" / "predict_memory.py"
-)
-predict_memory = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(predict_memory)  # type: ignore[union-attr]
 
 
 def test_peak_memory_of_predict_does_not_grow_with_the_input(tmp_path):
