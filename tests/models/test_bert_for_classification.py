@@ -13,11 +13,11 @@ from allennlp.training import GradientDescentTrainer
 import bert_cls  # noqa: F401  (registers the plugin's classes)
 from bert_cls.models import BertForClassification
 from bert_cls.modules import load_bert_model
+from tests.fixture_bert import BERT
 from tests.paths import CONFIGS_ROOT, FIXTURES_ROOT
 
 CONFIG = CONFIGS_ROOT / "bert_for_classification.jsonnet"
 TRAIN = FIXTURES_ROOT / "data" / "train.jsonl"
-BERT = str(FIXTURES_ROOT / "bert")
 
 
 def bert_params(model: BertForClassification):

@@ -25,8 +25,7 @@ from bert_cls.models import BertForClassification
 from bert_cls.models import bert_for_classification as model_module
 from bert_cls.modules.fused_bert import is_fused
 from bert_cls.modules.quantization import quantize_int8
-from tests.models import fixture_bert
-from tests.models.fixture_bert import BERT, CLS, SEP, WORDS, labels_vocab
+from tests.fixture_bert import BERT, CLS, SEP, WORDS, labels_vocab, sharp_bert
 from tests.paths import CONFIGS_ROOT, FIXTURES_ROOT
 
 TRAIN = FIXTURES_ROOT / "data" / "train.jsonl"
@@ -35,7 +34,7 @@ ATOL = 1e-5
 
 
 def sharp_bert() -> BertModel:
-    return fixture_bert.sharp_bert(scale=0.3)
+    return sharp_bert(scale=0.3)
 
 
 def make_model(**kwargs) -> BertForClassification:

@@ -8,9 +8,10 @@ from allennlp.data.instance import Instance
 from allennlp.data.token_indexers import TokenIndexer
 from allennlp.data.tokenizers import Token, Tokenizer
 
+from bert_cls.common.special_tokens import SEP
 from bert_cls.data.dataset_readers.checked_text_classification_json import DEFAULT_IGNORED_KEYS
 from bert_cls.data.dataset_readers.json_lines import JsonLinesChecker
-from bert_cls.data.token_indexers.pretrained_bert_indexer import SEP, PretrainedBertIndexer
+from bert_cls.data.token_indexers.pretrained_bert_indexer import PretrainedBertIndexer
 from bert_cls.data.tokenizers.bert_basic_tokenizer import BertBasicTokenizer
 
 logger = logging.getLogger(__name__)

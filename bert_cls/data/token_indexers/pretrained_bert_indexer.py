@@ -11,13 +11,10 @@ from allennlp.data.vocabulary import Vocabulary
 from pytorch_pretrained_bert.tokenization import BertTokenizer
 
 from bert_cls.common.bert_files import resolve_vocab_file
+from bert_cls.common.special_tokens import CLS, SEP, SPECIAL_TOKENS, UNK
 
 logger = logging.getLogger(__name__)
 
-CLS = "[CLS]"
-SEP = "[SEP]"
-UNK = "[UNK]"
-DEFAULT_NEVER_LOWERCASE = ["[UNK]", "[SEP]", "[PAD]", "[CLS]", "[MASK]"]
 TRUNCATION_STRATEGIES = ("head", "head_tail")
 # The most distinct words whose wordpiece ids an indexer remembers (a few MB at most); words seen
 # once the cache is full are split again each time.
@@ -144,7 +141,7 @@ class PretrainedBertIndexer(TokenIndexer):
         self.use_starting_offsets = use_starting_offsets
         self._do_lowercase = do_lowercase
         self._never_lowercase = set(
-            DEFAULT_NEVER_LOWERCASE if never_lowercase is None else never_lowercase
+            SPECIAL_TOKENS if never_lowercase is None else never_lowercase
         )
         self._truncate_long_sequences = truncate_long_sequences
         self.truncation_strategy = truncation_strategy

@@ -44,7 +44,7 @@ from tests.cli import (
     metrics_without_timing,
     train,
 )
-from tests.paths import FIXTURES_ROOT, PROJECT_ROOT
+from tests.paths import FIXTURE_BERT, PROJECT_ROOT
 
 NUM_EPOCHS = 40
 # 40 epochs of 10 one-example batches: about 3 s of training, a checkpoint after every epoch.
@@ -59,7 +59,7 @@ UNSHUFFLED_VALIDATION = {"validation_data_loader": {"batch_size": 5, "shuffle": 
 
 def bert_without_dropout(tmp_path: Path) -> Path:
     bert = tmp_path / "bert_without_dropout"
-    shutil.copytree(FIXTURES_ROOT / "bert", bert)
+    shutil.copytree(FIXTURE_BERT, bert)
     config = json.loads((bert / "bert_config.json").read_text())
     config.update(hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
     (bert / "bert_config.json").write_text(json.dumps(config))

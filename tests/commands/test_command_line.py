@@ -11,7 +11,7 @@ from typing import List
 
 import pytest
 
-from tests.paths import CONFIGS_ROOT, FIXTURES_ROOT, PROJECT_ROOT
+from tests.paths import CONFIGS_ROOT, FIXTURES_ROOT, FIXTURE_BERT, PROJECT_ROOT
 
 ALLENNLP = str(Path(sys.executable).parent / "allennlp")
 CONFIG = str(CONFIGS_ROOT / "bert_for_classification.jsonnet")
@@ -66,8 +66,8 @@ def test_train_evaluate_predict_through_allennlp_plugins(tmp_path):
 def test_train_elsewhere_with_include_package(tmp_path):
     overrides = json.dumps(
         {
-            "dataset_reader.token_indexers.bert.pretrained_model": str(FIXTURES_ROOT / "bert"),
-            "model.bert_model": str(FIXTURES_ROOT / "bert"),
+            "dataset_reader.token_indexers.bert.pretrained_model": str(FIXTURE_BERT),
+            "model.bert_model": str(FIXTURE_BERT),
             "train_data_path": str(FIXTURES_ROOT / "data" / "train.jsonl"),
             "validation_data_path": str(FIXTURES_ROOT / "data" / "dev.jsonl"),
             "trainer.num_epochs": 1,

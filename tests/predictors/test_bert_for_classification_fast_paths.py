@@ -24,7 +24,7 @@ from bert_cls.predictors.bert_for_classification import (
     length_sorted_batches,
 )
 from tests.cli import allennlp, read_jsonl, train
-from tests.paths import CONFIGS_ROOT, FIXTURES_ROOT
+from tests.paths import CONFIGS_ROOT, FIXTURES_ROOT, FIXTURE_BERT
 
 DATA = FIXTURES_ROOT / "data"
 WORDS = "the acting was great and the plot was fun I love this movie a dull boring bad film".split()
@@ -58,7 +58,7 @@ def trained_model(reader) -> BertForClassification:
     vocab = Vocabulary.from_instances(instances)
     torch.manual_seed(0)
     random.seed(0)
-    model = BertForClassification(vocab, str(FIXTURES_ROOT / "bert"))
+    model = BertForClassification(vocab, str(FIXTURE_BERT))
     loader = SimpleDataLoader(instances, batch_size=5, shuffle=True, vocab=vocab)
     optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
     GradientDescentTrainer(model, optimizer, loader, num_epochs=15).train()
