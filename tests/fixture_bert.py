@@ -18,6 +18,9 @@ THE, A, MOVIE, FILM, WAS, IS, AND, VERY = 5, 6, 7, 8, 11, 12, 13, 16
 GREAT, GOOD, FUN, LOVE, BAD, DULL, I, IT, THIS = 17, 18, 19, 20, 21, 23, 25, 26, 27
 PERIOD, COMMA, BANG = 28, 29, 30
 S, ING = 33, 35
+# Linear layers of the fixture BERT: 6 in each of its 2 layers, and the pooler.
+ENCODER_LINEARS = 12
+BERT_LINEARS = ENCODER_LINEARS + 1
 # Fixture vocabulary entries that are whole words: each is exactly one wordpiece.
 WORDS = (
     "the a movie film plot acting was is and but not very great good fun love bad boring dull hate i it "

@@ -91,6 +91,18 @@ class TestBertForClassification(ModelTestCase):
         with pytest.raises(ConfigurationError, match="'labels' is empty"):
             BertForClassification(Vocabulary(), BERT)
 
+    def test_public_names_for_the_classification_layer_and_label_namespace(self):
+        vocab = Vocabulary()
+        vocab.add_tokens_to_namespace(["a", "b", "c"], "topic_labels")
+        model = BertForClassification(vocab, BERT, label_namespace="topic_labels")
+        assert model.label_namespace == "topic_labels"
+        assert model.classification_layer is model._classification_layer
+        # The state dict (and so every archive) keeps the layer's registered name.
+        layer_keys = {key for key in model.state_dict() if not key.startswith("bert_model.")}
+        assert layer_keys == {"_classification_layer.weight", "_classification_layer.bias"}
+        with pytest.raises(AttributeError):
+            model.label_namespace = "labels"  # read-only
+
     def test_head_shape_follows_bert_hidden_size(self):
         assert self.model._classification_layer.in_features == 12
 

@@ -14,7 +14,8 @@ from pytorch_pretrained_bert.modeling import BertModel
 import bert_cls  # noqa: F401
 from bert_cls.data.token_indexers import PretrainedBertIndexer
 from bert_cls.models import BertForClassification
-from tests.fixture_bert import BERT, CLS, SEP, VOCAB, WORDS, labels_vocab, sharp_bert
+from tests import fixture_bert
+from tests.fixture_bert import BERT, CLS, SEP, VOCAB, WORDS, labels_vocab
 from tests.paths import CONFIGS_ROOT, FIXTURES_ROOT
 
 TRAIN = FIXTURES_ROOT / "data" / "train.jsonl"
@@ -25,7 +26,7 @@ def text_of(num_words: int, seed: int) -> List[str]:
 
 
 def sharp_bert() -> BertModel:
-    return sharp_bert(scale=0.5)
+    return fixture_bert.sharp_bert(scale=0.5)
 
 
 def instance(words: List[str], label: str, max_pieces: int = 64) -> Instance:

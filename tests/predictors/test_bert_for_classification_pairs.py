@@ -6,8 +6,7 @@ from allennlp.data import DatasetReader, Vocabulary
 
 import bert_cls  # noqa: F401
 from bert_cls.models import BertForClassification
-from bert_cls.predictors import BertForClassificationPredictor
-from bert_cls.predictors.bert_for_classification import BadPredictionInput
+from bert_cls.predictors import BadPredictionInput, BertForClassificationPredictor
 from tests.paths import CONFIGS_ROOT, FIXTURES_ROOT, FIXTURE_BERT
 
 
