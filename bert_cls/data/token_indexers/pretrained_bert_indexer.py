@@ -9,6 +9,7 @@ from allennlp.data.token_indexers.token_indexer import IndexedTokenList, TokenIn
 from allennlp.data.tokenizers import Token
 from allennlp.data.vocabulary import Vocabulary
 from pytorch_pretrained_bert.tokenization import BertTokenizer
+from overrides import overrides
 
 from bert_cls.common.bert_files import resolve_vocab_file
 from bert_cls.common.special_tokens import CLS, SEP, SPECIAL_TOKENS, UNK
@@ -167,10 +168,12 @@ class PretrainedBertIndexer(TokenIndexer):
         """The wordpieces this indexer splits `token` into, lowercased as it lowercases them."""
         return self._wordpiece_tokenizer.tokenize(self._text(token))
 
+    @overrides
     def count_vocab_items(self, token: Token, counter: Dict[str, Dict[str, int]]):
         # The ids come from the BERT vocabulary; there is nothing to count.
         pass
 
+    @overrides
     def tokens_to_indices(self, tokens: List[Token], vocabulary: Vocabulary) -> IndexedTokenList:
         self._add_encoding_to_vocabulary_if_needed(vocabulary)
 
@@ -233,9 +236,11 @@ class PretrainedBertIndexer(TokenIndexer):
             "mask": [True] * len(offsets),
         }
 
+    @overrides
     def get_empty_token_list(self) -> IndexedTokenList:
         return {"token_ids": [], "type_ids": [], "wordpiece_mask": [], "offsets": [], "mask": []}
 
+    @overrides
     def as_padded_tensor_dict(
         self, tokens: IndexedTokenList, padding_lengths: Dict[str, int]
     ) -> Dict[str, torch.Tensor]:
@@ -249,6 +254,7 @@ class PretrainedBertIndexer(TokenIndexer):
                 tensors[key] = torch.LongTensor(padded)
         return tensors
 
+    @overrides
     def __eq__(self, other) -> bool:
         if not isinstance(other, PretrainedBertIndexer):
             return NotImplemented
