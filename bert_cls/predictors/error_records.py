@@ -21,8 +21,8 @@ EXCERPT_LENGTH = 80
 class BadPredictionInput(ConfigurationError, ValueError):
     """
     One prediction input the predictor cannot use: no text, text that is not a string, text with
-    no words, a line that is not JSON or not UTF-8. A `ConfigurationError` for compatibility with
-    code that caught that before; a `ValueError` because it is one.
+    no words, a line that is not JSON or not UTF-8. A `ConfigurationError`, as AllenNLP's own
+    input errors are, and a `ValueError`, because it is one.
     """
 
 

@@ -91,8 +91,8 @@ class _DroppedProbabilitiesTimesValues(torch.autograd.Function):
     def backward(ctx, grad: torch.Tensor):
         probs, values, keep = ctx.saved_tensors
         grad_probs = grad_values = None
-        # The mask times the scale, as floats once: float products are several times faster
-        # than products with a bool tensor.
+        # The mask times the scale, as floats once: float products are faster than products
+        # with a bool tensor.
         scaled_keep = keep.to(probs.dtype).mul_(ctx.scale)
         if ctx.needs_input_grad[0]:
             grad_probs = torch.matmul(grad, values.transpose(-1, -2)).mul_(scaled_keep)

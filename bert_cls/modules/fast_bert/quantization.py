@@ -52,8 +52,8 @@ def quantize_int8(
     put in eval mode and is for inference only afterwards (quantized layers have no gradients,
     and its state dict holds packed int8 weights, so it does not load into an fp32 model).
 
-    One scale per output channel rather than torch's default dynamic qconfig (one scale per
-    weight matrix) keeps the probabilities closer to the fp32 model's at the same speed.
+    One scale per output channel, rather than torch's default dynamic qconfig (one scale per
+    weight matrix), keeps the probabilities closer to the fp32 model's.
 
     A `BertForClassification` runs its int8 Linear layers on the same paths as float ones
     (`padding_free_inference`, `cls_only_last_layer`).
