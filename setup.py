@@ -24,6 +24,8 @@ setup(
         "matplotlib",
     ],
     entry_points={
-        "console_scripts": ["bert-cls-convert-checkpoint = bert_cls.commands.convert_checkpoint:main"]
+        "console_scripts": [
+            "bert-cls-convert-checkpoint = bert_cls.commands.convert_checkpoint:main"
+        ]
     },
 )

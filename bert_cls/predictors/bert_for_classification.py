@@ -82,8 +82,8 @@ class BertForClassificationPredictor(TextClassifierPredictor):
         If True, the model is quantized for int8 inference on CPU, in place
         (`bert_cls.modules.fast_bert.quantize_int8`: dynamic quantization, per output
         channel, of BERT's encoder `torch.nn.Linear` layers; the pooler and the classification
-        layer stay float32); it then runs its plain forward. Faster on CPU, and the
-        probabilities move a little from the fp32 model's. From the command line:
+        layer stay float32); it then runs its int8 layers on the same paths as fp32 ones. Faster
+        on CPU, and the probabilities move a little from the fp32 model's. From the command line:
         `allennlp predict model.tar.gz input.jsonl --predictor-args '{"quantize_int8": true}'`.
 
     Registered as a `Predictor` with name "bert_for_classification".

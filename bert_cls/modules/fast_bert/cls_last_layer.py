@@ -26,8 +26,8 @@ def last_layer_at_cls(
     """
     `layer`'s output at the first position only, `(batch, 1, hidden)`, for `hidden_states`
     (`(batch, length, hidden)`) and ppb's additive `attention_mask` (`(batch, 1, 1, length)`):
-    its `[CLS]` query attends over all of `hidden_states`; every other step (output projection, residual, layer
-    norms, feed-forward) is per position, so the rest need not be computed.
+    its `[CLS]` query attends over all of `hidden_states`; every other step (output projection,
+    residual, layer norms, feed-forward) is per position, so the rest need not be computed.
     """
     cls_states = hidden_states[:, :1]
     context = attention_context(layer.attention.self, cls_states, hidden_states, attention_mask)
