@@ -45,5 +45,7 @@ def allennlp_overrides(cls: type):
 def test_each_overriding_method_is_marked(cls):
     overriding = dict(allennlp_overrides(cls))
     assert overriding, f"{cls.__name__} overrides nothing from AllenNLP?"
-    unmarked = [name for name, method in overriding.items() if not getattr(method, "__override__", False)]
+    unmarked = [
+        name for name, method in overriding.items() if not getattr(method, "__override__", False)
+    ]
     assert unmarked == []
