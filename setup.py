@@ -10,7 +10,9 @@ setup(
     long_description=open("README.md", encoding="utf-8").read(),
     long_description_content_type="text/markdown",
     packages=find_packages(include=["bert_cls", "bert_cls.*"]),
-    python_requires=">=3.8,<3.11",
+    # 3.10: Path.is_relative_to and tarfile's extraction filters (filter="data"); the tokenizers
+    # version AllenNLP 2.10.1 pins does not install on 3.11.
+    python_requires=">=3.10,<3.11",
     install_requires=[
         "allennlp==2.10.1",
         "torch==1.12.1",
@@ -22,6 +24,8 @@ setup(
     # What examples/ needs beyond the plugin (baselines, reports, plots): `pip install -e .[examples]`.
     extras_require={"examples": ["scikit-learn", "matplotlib"]},
     entry_points={
-        "console_scripts": ["bert-cls-convert-checkpoint = bert_cls.tools.convert_checkpoint:main"]
+        "console_scripts": [
+            "bert-cls-convert-checkpoint = bert_cls.commands.convert_checkpoint:main"
+        ]
     },
 )

@@ -14,7 +14,7 @@ from allennlp.models import Model
 
 import bert_cls  # noqa: F401  (registers the classes)
 from bert_cls.models import BertForClassification
-from bert_cls.modules.quantization import quantize_int8  # the benchmark's one import of it
+from bert_cls.modules.fast_bert import quantize_int8  # the benchmark's one import of it
 from bert_cls.predictors import BertForClassificationPredictor
 
 from benchmarks.paths import SPAMASSASSIN_CONFIG
@@ -50,7 +50,7 @@ class BertClsSystem(AllenNlpStyleSystem):
         self.reader = DatasetReader.from_params(params.pop("dataset_reader"))
         self.model = Model.from_params(vocab=label_vocabulary(), params=params.pop("model"))
         hidden = self.model.bert_model.config.hidden_size
-        same_classifier(self.model._classification_layer, len(LABELS), hidden)
+        same_classifier(self.model.classification_layer, len(LABELS), hidden)
         signature = inspect.signature(BertForClassification.__init__).parameters
         self._fast_paths = {
             name: (signature[name].default if name in signature else "not a parameter")

@@ -14,6 +14,7 @@ import tempfile
 
 from allennlp.training.checkpointer import Checkpointer
 from allennlp.training.trainer import Trainer
+from overrides import overrides
 
 STAGING_PREFIX = ".checkpoint-staging-"
 
@@ -31,6 +32,7 @@ class AtomicCheckpointer(Checkpointer):
     `"trainer": {"checkpointer": {"type": "atomic"}}`.
     """
 
+    @overrides
     def save_checkpoint(self, trainer: Trainer) -> None:
         if self._serialization_dir is None:
             return

@@ -13,11 +13,11 @@ from allennlp.training import GradientDescentTrainer
 import bert_cls  # noqa: F401  (registers the plugin's classes)
 from bert_cls.models import BertForClassification
 from bert_cls.modules import load_bert_model
+from tests.fixture_bert import BERT
 from tests.paths import CONFIGS_ROOT, FIXTURES_ROOT
 
 CONFIG = CONFIGS_ROOT / "bert_for_classification.jsonnet"
 TRAIN = FIXTURES_ROOT / "data" / "train.jsonl"
-BERT = str(FIXTURES_ROOT / "bert")
 
 
 def bert_params(model: BertForClassification):
@@ -90,6 +90,18 @@ class TestBertForClassification(ModelTestCase):
     def test_no_labels_at_all_is_a_configuration_error(self):
         with pytest.raises(ConfigurationError, match="'labels' is empty"):
             BertForClassification(Vocabulary(), BERT)
+
+    def test_public_names_for_the_classification_layer_and_label_namespace(self):
+        vocab = Vocabulary()
+        vocab.add_tokens_to_namespace(["a", "b", "c"], "topic_labels")
+        model = BertForClassification(vocab, BERT, label_namespace="topic_labels")
+        assert model.label_namespace == "topic_labels"
+        assert model.classification_layer is model._classification_layer
+        # The state dict (and so every archive) keeps the layer's registered name.
+        layer_keys = {key for key in model.state_dict() if not key.startswith("bert_model.")}
+        assert layer_keys == {"_classification_layer.weight", "_classification_layer.bias"}
+        with pytest.raises(AttributeError):
+            model.label_namespace = "labels"  # read-only
 
     def test_head_shape_follows_bert_hidden_size(self):
         assert self.model._classification_layer.in_features == 12

@@ -23,10 +23,9 @@ import bert_cls  # noqa: F401
 from bert_cls.data.token_indexers import PretrainedBertIndexer
 from bert_cls.models import BertForClassification
 from bert_cls.models import bert_for_classification as model_module
-from bert_cls.modules.fused_bert import is_fused
-from bert_cls.modules.quantization import quantize_int8
-from tests.models import fixture_bert
-from tests.models.fixture_bert import BERT, CLS, SEP, WORDS, labels_vocab
+from bert_cls.modules.fast_bert import is_fused, quantize_int8
+from tests import fixture_bert
+from tests.fixture_bert import BERT, CLS, SEP, WORDS, labels_vocab
 from tests.paths import CONFIGS_ROOT, FIXTURES_ROOT
 
 TRAIN = FIXTURES_ROOT / "data" / "train.jsonl"

@@ -16,10 +16,10 @@ from allennlp.models.archival import load_archive
 import bert_cls  # noqa: F401
 from bert_cls.data.token_indexers import PretrainedBertIndexer
 from bert_cls.models import BertForClassification
-from tests.paths import CONFIGS_ROOT, FIXTURES_ROOT
 from tests.cli import allennlp, read_jsonl, train
+from tests.fixture_bert import BERT
+from tests.paths import CONFIGS_ROOT, FIXTURES_ROOT
 
-BERT = str(FIXTURES_ROOT / "bert")
 TRAIN = FIXTURES_ROOT / "data" / "train.jsonl"
 CONFIG = CONFIGS_ROOT / "bert_for_classification_imbalanced.jsonnet"
 

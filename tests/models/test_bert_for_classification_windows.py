@@ -14,8 +14,8 @@ from pytorch_pretrained_bert.modeling import BertModel
 import bert_cls  # noqa: F401
 from bert_cls.data.token_indexers import PretrainedBertIndexer
 from bert_cls.models import BertForClassification
-from tests.models import fixture_bert
-from tests.models.fixture_bert import BERT, CLS, SEP, WORDS, labels_vocab
+from tests import fixture_bert
+from tests.fixture_bert import BERT, CLS, SEP, VOCAB, WORDS, labels_vocab
 from tests.paths import CONFIGS_ROOT, FIXTURES_ROOT
 
 TRAIN = FIXTURES_ROOT / "data" / "train.jsonl"
@@ -63,7 +63,7 @@ def logits_of_each_window(model: BertForClassification, bert: Dict[str, torch.Te
 @pytest.mark.parametrize("window_pooling", ["mean", "max"])
 def test_pooled_logits_of_more_than_512_wordpieces_by_hand(window_pooling):
     words = text_of(600, seed=1)
-    assert set(words) <= set((FIXTURES_ROOT / "bert" / "vocab.txt").read_text().split())
+    assert set(words) <= set(VOCAB.read_text().split())
     model = windowed_model(window_pooling)
     batch = tensors([instance(words, "pos")], model.vocab)
     bert = batch["tokens"]["bert"]

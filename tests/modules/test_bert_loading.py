@@ -12,9 +12,9 @@ from pytorch_pretrained_bert.modeling import PRETRAINED_MODEL_ARCHIVE_MAP
 from safetensors.torch import load_file
 
 from bert_cls.modules.bert_loading import load_bert_model
-from tests.paths import FIXTURES_ROOT
+from tests.paths import FIXTURES_ROOT, FIXTURE_BERT
 
-PPB_DIR = FIXTURES_ROOT / "bert"
+PPB_DIR = FIXTURE_BERT
 HF_DIR = FIXTURES_ROOT / "bert_hf"
 IDS = torch.tensor([[2, 5, 7, 13, 3, 0]])
 

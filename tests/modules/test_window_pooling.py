@@ -3,8 +3,7 @@ import torch
 from allennlp.common.checks import ConfigurationError
 
 from bert_cls.modules.window_pooling import pool_windows, split_into_windows
-
-CLS, SEP = 2, 3
+from tests.fixture_bert import CLS, SEP
 
 
 def batch(*rows):

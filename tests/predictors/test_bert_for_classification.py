@@ -8,7 +8,7 @@ from allennlp.predictors import Predictor
 import bert_cls  # noqa: F401
 from bert_cls.models import BertForClassification
 from bert_cls.predictors import BertForClassificationPredictor
-from tests.paths import CONFIGS_ROOT, FIXTURES_ROOT
+from tests.paths import CONFIGS_ROOT, FIXTURES_ROOT, FIXTURE_BERT
 
 
 @pytest.fixture(scope="module")
@@ -17,7 +17,7 @@ def predictor() -> BertForClassificationPredictor:
     reader = DatasetReader.from_params(params["dataset_reader"])
     vocab = Vocabulary.from_instances(reader.read(str(FIXTURES_ROOT / "data" / "train.jsonl")))
     torch.manual_seed(0)
-    model = BertForClassification(vocab, str(FIXTURES_ROOT / "bert"))
+    model = BertForClassification(vocab, str(FIXTURE_BERT))
     return BertForClassificationPredictor(model, reader)
 
 

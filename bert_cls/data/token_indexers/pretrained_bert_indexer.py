@@ -9,15 +9,13 @@ from allennlp.data.token_indexers.token_indexer import IndexedTokenList, TokenIn
 from allennlp.data.tokenizers import Token
 from allennlp.data.vocabulary import Vocabulary
 from pytorch_pretrained_bert.tokenization import BertTokenizer
+from overrides import overrides
 
 from bert_cls.common.bert_files import resolve_vocab_file
+from bert_cls.common.special_tokens import CLS, SEP, SPECIAL_TOKENS, UNK
 
 logger = logging.getLogger(__name__)
 
-CLS = "[CLS]"
-SEP = "[SEP]"
-UNK = "[UNK]"
-DEFAULT_NEVER_LOWERCASE = ["[UNK]", "[SEP]", "[PAD]", "[CLS]", "[MASK]"]
 TRUNCATION_STRATEGIES = ("head", "head_tail")
 # The most distinct words whose wordpiece ids an indexer remembers (a few MB at most); words seen
 # once the cache is full are split again each time.
@@ -144,7 +142,7 @@ class PretrainedBertIndexer(TokenIndexer):
         self.use_starting_offsets = use_starting_offsets
         self._do_lowercase = do_lowercase
         self._never_lowercase = set(
-            DEFAULT_NEVER_LOWERCASE if never_lowercase is None else never_lowercase
+            SPECIAL_TOKENS if never_lowercase is None else never_lowercase
         )
         self._truncate_long_sequences = truncate_long_sequences
         self.truncation_strategy = truncation_strategy
@@ -170,10 +168,12 @@ class PretrainedBertIndexer(TokenIndexer):
         """The wordpieces this indexer splits `token` into, lowercased as it lowercases them."""
         return self._wordpiece_tokenizer.tokenize(self._text(token))
 
+    @overrides
     def count_vocab_items(self, token: Token, counter: Dict[str, Dict[str, int]]):
         # The ids come from the BERT vocabulary; there is nothing to count.
         pass
 
+    @overrides
     def tokens_to_indices(self, tokens: List[Token], vocabulary: Vocabulary) -> IndexedTokenList:
         self._add_encoding_to_vocabulary_if_needed(vocabulary)
 
@@ -236,9 +236,11 @@ class PretrainedBertIndexer(TokenIndexer):
             "mask": [True] * len(offsets),
         }
 
+    @overrides
     def get_empty_token_list(self) -> IndexedTokenList:
         return {"token_ids": [], "type_ids": [], "wordpiece_mask": [], "offsets": [], "mask": []}
 
+    @overrides
     def as_padded_tensor_dict(
         self, tokens: IndexedTokenList, padding_lengths: Dict[str, int]
     ) -> Dict[str, torch.Tensor]:
@@ -252,6 +254,7 @@ class PretrainedBertIndexer(TokenIndexer):
                 tensors[key] = torch.LongTensor(padded)
         return tensors
 
+    @overrides
     def __eq__(self, other) -> bool:
         if not isinstance(other, PretrainedBertIndexer):
             return NotImplemented

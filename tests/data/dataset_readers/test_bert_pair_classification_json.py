@@ -12,17 +12,36 @@ import bert_cls.data  # noqa: F401  (registers the plugin's classes)
 from bert_cls.data.dataset_readers import BadPairTextError, BertPairClassificationJsonReader, JsonLinesError
 from bert_cls.data.dataset_readers.bert_pair_classification_json import trim_longest_first
 from bert_cls.data.token_indexers import PretrainedBertIndexer
+from tests.fixture_bert import (
+    AND,
+    BANG,
+    CLS,
+    DULL,
+    FILM,
+    FUN,
+    GOOD,
+    GREAT,
+    ING,
+    IS,
+    IT,
+    LOVE,
+    MOVIE,
+    PERIOD,
+    SEP,
+    THE,
+    THIS,
+    VERY,
+    VOCAB,
+    WAS,
+    A,
+    BAD,
+    I,
+    S,
+)
 from tests.paths import FIXTURES_ROOT
 
-VOCAB = FIXTURES_ROOT / "bert" / "vocab.txt"
 READER_LOGGER = "bert_cls.data.dataset_readers.bert_pair_classification_json"
 INDEXER_LOGGER = "bert_cls.data.token_indexers.pretrained_bert_indexer"
-
-# Ids in fixtures/bert/vocab.txt.
-CLS, SEP = 2, 3
-THE, A, MOVIE, FILM, WAS, IS, AND, VERY = 5, 6, 7, 8, 11, 12, 13, 16
-GREAT, GOOD, FUN, LOVE, BAD, DULL, I, IT, THIS, PERIOD, BANG = 17, 18, 19, 20, 21, 23, 25, 26, 27, 28, 30
-S, ING = 33, 35
 
 
 def make_reader(max_pieces: int = 512, truncate: bool = True, **kwargs) -> BertPairClassificationJsonReader:

@@ -1,9 +1,9 @@
 """
 Converts a BERT checkpoint into the layout pytorch-pretrained-bert 0.6.2 reads, so that
 `pytorch_pretrained_bert.BertModel.from_pretrained(DESTINATION)` (and AllenNLP 0.9 code built on
-it) can load a Hugging Face checkpoint:
-
-    python -m bert_cls.tools.convert_checkpoint SOURCE DESTINATION [--seed N] [--force]
+it) can load a Hugging Face checkpoint. `convert_checkpoint` (and `convert`, which also reports
+what it wrote) is the library call; the `bert-cls-convert-checkpoint` console script
+(`bert_cls.commands.convert_checkpoint`) is the command line.
 
 SOURCE is anything `bert_cls.modules.load_bert_model` accepts: a Hugging Face directory
 (`config.json` and `model.safetensors` or `pytorch_model.bin`), a pytorch-pretrained-bert
@@ -22,27 +22,29 @@ for them, drawn under `torch.manual_seed(seed)`; a warning says the pooled outpu
 Configurations pytorch-pretrained-bert cannot reproduce (another activation, a LayerNorm epsilon
 other than 1e-12, relative position embeddings) raise a `ConfigurationError`.
 
-An existing DESTINATION is only replaced with `--force`. Everything is written next to
+An existing DESTINATION is only replaced with `force` (`--force`). Everything is written next to
 DESTINATION first and moved into place at the end, so a failure leaves nothing half-written.
 """
-import argparse
 import gzip
 import json
 import logging
 import os
 import shutil
-import sys
 import tarfile
 import tempfile
 from pathlib import Path
-from typing import Dict, NamedTuple, Optional, Sequence
+from typing import Dict, NamedTuple, Optional
 
 import torch
 from allennlp.common.checks import ConfigurationError
 from pytorch_pretrained_bert.modeling import BertConfig
 
 from bert_cls.common.bert_files import VOCAB_FILE, cached_vocab_location
-from bert_cls.modules.bert_loading import LoadedCheckpoint, bert_checkpoint_directory, load_bert_checkpoint
+from bert_cls.modules.bert_loading import (
+    LoadedCheckpoint,
+    bert_checkpoint_directory,
+    load_bert_checkpoint,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -73,16 +75,24 @@ class Conversion(NamedTuple):
 
     def summary(self) -> str:
         files = ", ".join([CONFIG_FILE, WEIGHTS_FILE] + ([VOCAB_FILE] if self.vocab_copied else []))
-        pooler = "pooler filled with an untrained random init" if self.pooler_filled else "pooler from the source"
+        if self.pooler_filled:
+            pooler = "pooler filled with an untrained random init"
+        else:
+            pooler = "pooler from the source"
         return f"Wrote {self.destination} ({files}): {self.parameter_count:,} parameters, {pooler}."
 
 
 def convert_checkpoint(source: str, destination: Path, seed: int = 0, force: bool = False) -> Path:
-    """Converts `source` into pytorch-pretrained-bert layout at `destination` (see module doc)."""
+    """
+    Converts `source` into pytorch-pretrained-bert layout at `destination` (see the module doc)
+    and returns `destination`. Raises `ConfigurationError` for a source that cannot be
+    converted, or an existing `destination` without `force`.
+    """
     return convert(source, Path(destination), seed, force).destination
 
 
 def convert(source: str, destination: Path, seed: int, force: bool) -> Conversion:
+    """`convert_checkpoint`, returning what it wrote (its `summary()` is logged too)."""
     destination = destination.expanduser()
     refuse_existing_destination(destination, force)
     with bert_checkpoint_directory(source) as directory:
@@ -90,7 +100,9 @@ def convert(source: str, destination: Path, seed: int, force: bool) -> Conversio
         vocab_file = find_vocab_file(directory, source)
         state_dict = checkpoint.model.state_dict()
         destination.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(prefix=f".{destination.name}.", dir=destination.parent) as staging:
+        with tempfile.TemporaryDirectory(
+            prefix=f".{destination.name}.", dir=destination.parent
+        ) as staging:
             layout = Path(staging) / "checkpoint"
             write_ppb_layout(layout, checkpoint.model.config, state_dict, vocab_file)
             if destination.name.endswith(TAR_GZ):
@@ -154,8 +166,15 @@ def ppb_config_dict(config: BertConfig) -> Dict[str, object]:
 
 
 def write_ppb_layout(
-    directory: Path, config: BertConfig, state_dict: Dict[str, torch.Tensor], vocab_file: Optional[Path]
+    directory: Path,
+    config: BertConfig,
+    state_dict: Dict[str, torch.Tensor],
+    vocab_file: Optional[Path],
 ) -> None:
+    """
+    Writes `bert_config.json`, `pytorch_model.bin` and, when `vocab_file` is given, `vocab.txt`
+    into the new directory `directory` (see the module doc).
+    """
     directory.mkdir()
     config_json = json.dumps(ppb_config_dict(config), indent=2, sort_keys=True) + "\n"
     (directory / CONFIG_FILE).write_text(config_json, encoding="utf-8")
@@ -176,14 +195,19 @@ def normalized_tar_info(info: tarfile.TarInfo) -> tarfile.TarInfo:
 
 def write_reproducible_tar_gz(directory: Path, archive: Path) -> None:
     """A `.tar.gz` of the files in `directory` whose bytes depend on their contents only."""
-    with open(archive, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as gz:
+    with open(archive, "wb") as raw, gzip.GzipFile(
+        filename="", mode="wb", fileobj=raw, mtime=0
+    ) as gz:
         with tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar:
             for path in sorted(directory.iterdir()):
                 tar.add(path, arcname=path.name, recursive=False, filter=normalized_tar_info)
 
 
 def replace_destination(staged: Path, destination: Path) -> None:
-    """Moves `staged` to `destination`; an existing `destination` is removed only once that succeeded."""
+    """
+    Moves `staged` to `destination`; an existing `destination` is removed only once that
+    succeeded.
+    """
     if not (destination.exists() or destination.is_symlink()):
         os.replace(staged, destination)
         return
@@ -198,29 +222,3 @@ def replace_destination(staged: Path, destination: Path) -> None:
         shutil.rmtree(retired)
     else:
         retired.unlink()
-
-
-def parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="python -m bert_cls.tools.convert_checkpoint",
-        description="Convert a BERT checkpoint to the pytorch-pretrained-bert 0.6.2 layout.",
-    )
-    parser.add_argument("source", help="checkpoint directory, .tar.gz or locally cached shortcut name")
-    parser.add_argument("destination", type=Path, help="output directory, or a path ending in .tar.gz")
-    parser.add_argument("--seed", type=int, default=0, help="seed for a missing pooler's init (default 0)")
-    parser.add_argument("--force", action="store_true", help="replace an existing destination")
-    return parser.parse_args(argv)
-
-
-def main(argv: Optional[Sequence[str]] = None) -> None:
-    logging.basicConfig(format="%(levelname)s %(message)s", level=logging.WARNING)
-    args = parse_args(argv)
-    try:
-        conversion = convert(args.source, args.destination, args.seed, args.force)
-    except ConfigurationError as error:
-        sys.exit(f"error: {error}")
-    print(conversion.summary())
-
-
-if __name__ == "__main__":
-    main()

@@ -1,5 +1,5 @@
 """
-`bert_cls.modules.lean_backward`: the same values and gradients as the plain torch ops, with
+`bert_cls.modules.fast_bert.lean_backward`: the same values and gradients as the plain torch ops, with
 less kept for the backward pass (checked by what autograd saves, not by timing).
 """
 import copy
@@ -10,9 +10,8 @@ import torch
 import torch.nn.functional as F
 from pytorch_pretrained_bert.modeling import BertConfig, BertModel
 
-from bert_cls.modules import lean_backward
-from bert_cls.modules.fused_bert import FusedBertLayer, fuse_bert_model, is_fused
-from bert_cls.modules.lean_backward import (
+from bert_cls.modules.fast_bert import FusedBertLayer, fuse_bert_model, is_fused, lean_backward
+from bert_cls.modules.fast_bert.lean_backward import (
     BoolMaskDropout,
     bool_mask_dropout,
     dropout_keep_mask,

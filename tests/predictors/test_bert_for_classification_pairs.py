@@ -6,9 +6,8 @@ from allennlp.data import DatasetReader, Vocabulary
 
 import bert_cls  # noqa: F401
 from bert_cls.models import BertForClassification
-from bert_cls.predictors import BertForClassificationPredictor
-from bert_cls.predictors.bert_for_classification import BadPredictionInput
-from tests.paths import CONFIGS_ROOT, FIXTURES_ROOT
+from bert_cls.predictors import BadPredictionInput, BertForClassificationPredictor
+from tests.paths import CONFIGS_ROOT, FIXTURES_ROOT, FIXTURE_BERT
 
 
 @pytest.fixture(scope="module")
@@ -17,7 +16,7 @@ def predictor() -> BertForClassificationPredictor:
     reader = DatasetReader.from_params(params["dataset_reader"])
     vocab = Vocabulary.from_instances(reader.read(str(FIXTURES_ROOT / "data" / "pair_train.jsonl")))
     torch.manual_seed(0)
-    model = BertForClassification(vocab, str(FIXTURES_ROOT / "bert"))
+    model = BertForClassification(vocab, str(FIXTURE_BERT))
     model.eval()
     return BertForClassificationPredictor(model, reader)
 

@@ -14,9 +14,9 @@ and its output. Here:
 - `gelu_then_linear` (feed-forward) keeps the GELU input only and recomputes GELU in the
   backward pass.
 
-For MiniLM (6 layers, 384 hidden, batch 16 x 128) that is about 200 MB less at the peak of a
-training step, for one more elementwise pass over those tensors in the backward pass. Without
-autograd, or outside training, they are the plain ops.
+Each costs one more elementwise pass over those tensors in the backward pass. Without autograd,
+or outside training, they are the plain ops. `fused_layers.fuse_bert_model` puts them into a
+BERT's layers.
 """
 from typing import Optional, Tuple
 
@@ -28,8 +28,7 @@ def dropout_keep_mask(like: torch.Tensor, p: float) -> torch.Tensor:
     """
     A bool tensor shaped like `like`: each entry true (kept), independently, with probability
     `1 - p` (to float32 resolution). Drawn as `uniform < 1 - p` rather than with `bernoulli_`,
-    which on CPUs that are not Intel's runs a slower serial kernel in torch 1.12 (about twice
-    the time for a batch's attention probabilities).
+    which on CPUs that are not Intel's runs a slower serial kernel in torch 1.12.
     """
     return torch.rand(like.shape, dtype=torch.float32, device=like.device) < (1.0 - p)
 
@@ -51,7 +50,9 @@ class _MaskedScale(torch.autograd.Function):
         return grad.mul(keep).mul_(ctx.scale), None, None
 
 
-def bool_mask_dropout(inputs: torch.Tensor, p: float, training: bool, keep: Optional[torch.Tensor] = None) -> torch.Tensor:
+def bool_mask_dropout(
+    inputs: torch.Tensor, p: float, training: bool, keep: Optional[torch.Tensor] = None
+) -> torch.Tensor:
     """
     `torch.nn.functional.dropout(inputs, p, training)`, keeping a bool mask for the backward
     pass. `keep` (from `dropout_keep_mask`) fixes the mask; by default a new one is drawn.
@@ -79,7 +80,9 @@ class BoolMaskDropout(torch.nn.Dropout):
 
 class _DroppedProbabilitiesTimesValues(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, probs: torch.Tensor, values: torch.Tensor, keep: torch.Tensor, scale: float) -> torch.Tensor:
+    def forward(
+        ctx, probs: torch.Tensor, values: torch.Tensor, keep: torch.Tensor, scale: float
+    ) -> torch.Tensor:
         ctx.save_for_backward(probs, values, keep)
         ctx.scale = scale
         return torch.matmul(probs.mul(keep).mul_(scale), values)
@@ -88,8 +91,8 @@ class _DroppedProbabilitiesTimesValues(torch.autograd.Function):
     def backward(ctx, grad: torch.Tensor):
         probs, values, keep = ctx.saved_tensors
         grad_probs = grad_values = None
-        # The mask times the scale, as floats once: float products are several times faster
-        # than products with a bool tensor.
+        # The mask times the scale, as floats once: float products are faster than products
+        # with a bool tensor.
         scaled_keep = keep.to(probs.dtype).mul_(ctx.scale)
         if ctx.needs_input_grad[0]:
             grad_probs = torch.matmul(grad, values.transpose(-1, -2)).mul_(scaled_keep)
@@ -99,7 +102,11 @@ class _DroppedProbabilitiesTimesValues(torch.autograd.Function):
 
 
 def dropout_then_matmul(
-    probs: torch.Tensor, values: torch.Tensor, p: float, training: bool, keep: Optional[torch.Tensor] = None
+    probs: torch.Tensor,
+    values: torch.Tensor,
+    p: float,
+    training: bool,
+    keep: Optional[torch.Tensor] = None,
 ) -> torch.Tensor:
     """
     `torch.matmul(torch.nn.functional.dropout(probs, p, training), values)`, keeping only
@@ -115,7 +122,9 @@ def dropout_then_matmul(
 
 class _GeluThenLinear(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, inputs: torch.Tensor, weight: torch.Tensor, bias: Optional[torch.Tensor]) -> torch.Tensor:
+    def forward(
+        ctx, inputs: torch.Tensor, weight: torch.Tensor, bias: Optional[torch.Tensor]
+    ) -> torch.Tensor:
         ctx.save_for_backward(inputs, weight)
         ctx.has_bias = bias is not None
         return F.linear(F.gelu(inputs), weight, bias)

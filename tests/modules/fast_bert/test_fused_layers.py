@@ -1,7 +1,4 @@
-"""
-`fuse_bert_model` (torch LayerNorm and GELU in a pytorch-pretrained-bert BertModel) and
-`cls_pooled_output` (the last layer at [CLS] alone).
-"""
+"""`fuse_bert_model`: fused layers in a pytorch-pretrained-bert BertModel."""
 import copy
 import io
 import pickle
@@ -11,13 +8,9 @@ import torch
 from pytorch_pretrained_bert import modeling as ppb
 from pytorch_pretrained_bert.modeling import BertModel
 
-from bert_cls.modules.fused_bert import (
-    FusedBertSelfAttention,
-    cls_pooled_output,
-    fuse_bert_model,
-    is_fused,
-)
-from tests.modules.berts import bert_inputs, fixture_bert, plain_forward, random_bert
+from bert_cls.modules.fast_bert import FusedBertSelfAttention, fuse_bert_model, is_fused
+from tests.fixture_bert import fixture_bert
+from tests.modules.berts import bert_inputs, plain_forward, random_bert
 
 ATOL = 1e-5
 BERTS = {"fixture": fixture_bert, "random": random_bert}
@@ -25,10 +18,6 @@ BERTS = {"fixture": fixture_bert, "random": random_bert}
 
 def fused_copy(bert: BertModel) -> BertModel:
     return fuse_bert_model(copy.deepcopy(bert))
-
-
-# ----------------------------------------------------------------------------------------------
-# fuse_bert_model
 
 
 def test_fusing_replaces_every_layer_norm_and_gelu_keeping_the_parameters():
@@ -123,7 +112,7 @@ def test_fused_outputs_and_gradients_equal_the_plain_model(which):
     assert plain_grads["encoder.layer.0.attention.output.LayerNorm.weight"].abs().sum() > 0
 
 
-# Training mode (dropout on): tests/modules/test_lean_backward.py, with the same dropout masks.
+# Training mode (dropout on): test_lean_backward.py, with the same dropout masks.
 
 
 def _saved(bert: BertModel) -> dict:
@@ -163,38 +152,3 @@ def test_a_fused_model_pickles_and_deep_copies():
         for clone in (pickle.loads(pickle.dumps(bert)), copy.deepcopy(bert)):
             assert is_fused(clone)
             assert torch.equal(plain_forward(clone, ids, type_ids, mask)[1], expected)
-
-
-# ----------------------------------------------------------------------------------------------
-# cls_pooled_output
-
-
-@pytest.mark.parametrize("layers", [1, 3])
-@pytest.mark.parametrize("fused", [True, False], ids=["fused", "plain"])
-def test_cls_pooled_output_equals_the_plain_pooled_output_and_its_gradients(fused, layers):
-    plain = random_bert(layers=layers).eval()  # eval: no dropout, so both compute the same
-    bert = fused_copy(plain) if fused else copy.deepcopy(plain)
-    ids, type_ids, mask = bert_inputs(plain, [1, 40, 17, 2, 40])
-    expected = plain_forward(plain, ids, type_ids, mask)[1]
-    pooled = cls_pooled_output(bert, ids, type_ids, mask)
-    assert torch.allclose(pooled, expected, atol=ATOL)
-    weights = torch.randn(pooled.shape, generator=torch.Generator().manual_seed(1))
-    (expected * weights).sum().backward()
-    (pooled * weights).sum().backward()
-    plain_params = dict(plain.named_parameters())
-    for name, param in bert.named_parameters():
-        assert torch.allclose(param.grad, plain_params[name].grad, atol=ATOL), name
-    assert plain.embeddings.word_embeddings.weight.grad.abs().sum() > 0
-
-
-def test_cls_pooled_output_ignores_what_the_pooler_does_not_read():
-    # Changing a non-[CLS] position's state changes the pooled output only through attention.
-    bert = fuse_bert_model(random_bert()).eval()
-    ids, type_ids, mask = bert_inputs(bert, [12, 12])
-    changed = ids.clone()
-    changed[:, 5] = (changed[:, 5] + 1) % bert.config.vocab_size
-    with torch.no_grad():
-        before = cls_pooled_output(bert, ids, type_ids, mask)
-        after = cls_pooled_output(bert, changed, type_ids, mask)
-        assert not torch.allclose(before, after, atol=1e-4)
-        assert torch.allclose(after, plain_forward(bert, changed, type_ids, mask)[1], atol=ATOL)

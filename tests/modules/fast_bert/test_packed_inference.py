@@ -7,10 +7,9 @@ import copy
 import pytest
 import torch
 
-from bert_cls.modules.fused_bert import fuse_bert_model
-from bert_cls.modules.packed_inference import packed_pooled_output
-from bert_cls.modules.quantization import quantize_int8
-from tests.modules.berts import bert_inputs, fixture_bert, plain_forward, random_bert
+from bert_cls.modules.fast_bert import fuse_bert_model, packed_pooled_output, quantize_int8
+from tests.fixture_bert import fixture_bert
+from tests.modules.berts import bert_inputs, plain_forward, random_bert
 
 ATOL = 1e-5
 

@@ -1,25 +1,24 @@
 """
-BERT's pooled output for inference with every per-position step run on the real (unmasked)
-positions only.
+Packed, padding-free inference: BERT's pooled output with every per-position step run on the real
+(unmasked) positions only.
 
 In a BERT layer, everything but attention works position by position: the query, key, value
-and output projections, the feed-forward layers, the residual additions and the layer norms,
-about nine tenths of the FLOPs. `packed_pooled_output` keeps the hidden states of the real
-positions alone, packed into one `(real positions, hidden)` matrix, runs those steps on it, and
-scatters keys, values and queries into the padded `(batch, heads, length, head size)` layout for
-attention only (pad keys are masked as in ppb, so they get exactly zero weight). Unlike torch's
-nested-tensor `TransformerEncoder` fast path (which an earlier version of bert_cls used), it runs
-BERT's own modules, so it works for fused and plain layers, any activation, and int8-quantized
-Linear layers, shares every weight by construction, and costs nothing measurable on top of the
-plain forward when there is little padding to skip; on MiniLM (32 x 128, 2 threads) it was
-faster than the nested-tensor kernel at every share of padding from 3% to 47%. The last layer
-runs at `[CLS]` alone by default, as in `cls_pooled_output`.
+and output projections, the feed-forward layers, the residual additions and the layer norms.
+`packed_pooled_output` keeps the hidden states of the real positions alone, packed into one
+`(real positions, hidden)` matrix, runs those steps on it, and scatters keys, values and queries
+into the padded `(batch, heads, length, head size)` layout for attention only (pad keys are
+masked as in ppb, so they get exactly zero weight). It runs BERT's own modules, through the step
+functions of `fused_layers`, so it works for fused and plain layers, any activation, and
+int8-quantized Linear layers, and shares every weight by construction. The last layer runs at
+`[CLS]` alone by default, as in `cls_last_layer.cls_pooled_output`.
 """
+from typing import Optional
+
 import torch
 from pytorch_pretrained_bert import modeling as ppb
 from pytorch_pretrained_bert.modeling import BertModel
 
-from bert_cls.modules.fused_bert import attend, extended_attention_mask, feed_forward
+from bert_cls.modules.fast_bert.fused_layers import attend, extended_attention_mask, feed_forward
 
 
 def packed_pooled_output(
@@ -30,9 +29,11 @@ def packed_pooled_output(
     cls_only_last_layer: bool = True,
 ) -> torch.Tensor:
     """
-    `bert_model`'s pooled output (`output_all_encoded_layers=False`), for inference (eval mode;
-    no dropout is drawn). `mask` (`(batch, length)`) marks the real positions; the first
-    position of every row (`[CLS]`) must be one of them. `cls_only_last_layer` False computes
+    `bert_model`'s pooled output, `(batch, hidden)`, as its forward computes it
+    (`output_all_encoded_layers=False`), for inference (eval mode; no dropout is drawn).
+    `input_ids` and `token_type_ids` are `(batch, length)` wordpiece and segment ids; `mask`
+    (`(batch, length)`) marks the real positions, and the first position of every row (`[CLS]`)
+    must be one of them, else a `ValueError` is raised. `cls_only_last_layer` False computes
     the last layer at every real position, as ppb's forward does, before the pooler reads
     `[CLS]`.
     """
@@ -51,9 +52,13 @@ def packed_pooled_output(
     for layer in layers[:-1]:
         hidden_states = _packed_layer(layer, hidden_states, real, batch, length, attention_mask)
     if cls_only_last_layer:
-        cls_states = _packed_layer(layers[-1], hidden_states, real, batch, length, attention_mask, cls_rows)
+        cls_states = _packed_layer(
+            layers[-1], hidden_states, real, batch, length, attention_mask, cls_rows
+        )
     else:
-        hidden_states = _packed_layer(layers[-1], hidden_states, real, batch, length, attention_mask)
+        hidden_states = _packed_layer(
+            layers[-1], hidden_states, real, batch, length, attention_mask
+        )
         cls_states = hidden_states.index_select(0, cls_rows)
     return bert_model.pooler(cls_states.unsqueeze(1))
 
@@ -65,7 +70,7 @@ def _packed_layer(
     batch: int,
     length: int,
     attention_mask: torch.Tensor,
-    query_rows: torch.Tensor = None,
+    query_rows: Optional[torch.Tensor] = None,
 ) -> torch.Tensor:
     """
     `layer` on the packed real positions `hidden_states` (`(real positions, hidden)`); with
@@ -86,7 +91,8 @@ def _packed_layer(
         query_layer = padded(attention.query(hidden_states))
     else:
         residual = hidden_states.index_select(0, query_rows)
-        query_layer = attention.query(residual).view(batch, 1, heads, head_size).permute(0, 2, 1, 3)
+        query_layer = attention.query(residual).view(batch, 1, heads, head_size)
+        query_layer = query_layer.permute(0, 2, 1, 3)
     context = attend(attention, query_layer, key_layer, value_layer, attention_mask)
     context = context.permute(0, 2, 1, 3).reshape(-1, attention.all_head_size)
     if query_rows is None:

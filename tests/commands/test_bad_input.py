@@ -12,7 +12,7 @@ import pytest
 from allennlp.models.archival import load_archive
 from allennlp.predictors import Predictor
 
-from bert_cls.predictors.bert_for_classification import BadPredictionInput
+from bert_cls.predictors import BadPredictionInput
 from tests.cli import allennlp, read_jsonl, train
 
 pytestmark = pytest.mark.slow

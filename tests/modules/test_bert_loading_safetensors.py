@@ -11,7 +11,7 @@ from allennlp.common.checks import ConfigurationError
 from safetensors.torch import load_file
 
 from bert_cls.modules.bert_loading import load_bert_model
-from tests.paths import FIXTURES_ROOT
+from tests.paths import FIXTURES_ROOT, FIXTURE_BERT
 
 
 class UnpicklingForbidden(AssertionError):
@@ -47,7 +47,7 @@ def test_safetensors_weights_load_without_unpickling(no_unpickling):
 def test_the_block_bites_pytorch_model_bin_is_unpickled(no_unpickling):
     # read_state_dict reports the failure as a ConfigurationError naming the file.
     with pytest.raises(ConfigurationError, match=r"pytorch_model\.bin.*UnpicklingForbidden"):
-        load_bert_model(str(FIXTURES_ROOT / "bert"))
+        load_bert_model(str(FIXTURE_BERT))
 
 
 def test_safetensors_weights_are_copied_in_blocks_into_the_model(monkeypatch):

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from tests.cli import train
-from tests.paths import FIXTURES_ROOT
+from tests.fixture_bert import VOCAB
+from tests.paths import FIXTURE_BERT
 
 pytestmark = pytest.mark.slow
 
@@ -23,7 +24,7 @@ def train_fails(tmp_path: Path, overrides: dict) -> str:
 
 def copy_of_fixture_bert(tmp_path: Path) -> Path:
     copy = tmp_path / "bert"
-    shutil.copytree(FIXTURES_ROOT / "bert", copy)
+    shutil.copytree(FIXTURE_BERT, copy)
     return copy
 
 
@@ -48,7 +49,7 @@ def test_indexer_vocabulary_larger_than_berts_embedding_table(tmp_path):
     # The indexer's vocab.txt has 40 extra wordpieces in front, so every id is past the 38 rows
     # of the fixture BERT's embedding table.
     vocab = tmp_path / "big_vocab.txt"
-    original = (FIXTURES_ROOT / "bert" / "vocab.txt").read_text()
+    original = VOCAB.read_text()
     vocab.write_text("".join(f"[unused{i}]\n" for i in range(40)) + original)
     stderr = train_fails(tmp_path, {"dataset_reader.token_indexers.bert.pretrained_model": str(vocab)})
     assert "is outside this BERT's embedding table (vocab_size 38)" in stderr

@@ -3,34 +3,20 @@ The real `allennlp` command line in a subprocess: train, evaluate and predict wi
 found through `.allennlp_plugins` (run from the project root) and through `--include-package`.
 """
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
-from typing import List
 
 import pytest
 
-from tests.paths import CONFIGS_ROOT, FIXTURES_ROOT, PROJECT_ROOT
-
-ALLENNLP = str(Path(sys.executable).parent / "allennlp")
-CONFIG = str(CONFIGS_ROOT / "bert_for_classification.jsonnet")
+from tests import cli
+from tests.cli import FIXTURE_CONFIG as CONFIG
+from tests.cli import read_jsonl
+from tests.paths import FIXTURES_ROOT, FIXTURE_BERT, PROJECT_ROOT
 
 pytestmark = pytest.mark.slow
 
 
-def allennlp(args: List[str], cwd: Path, check: bool = True) -> subprocess.CompletedProcess:
-    env = dict(os.environ, OMP_NUM_THREADS="2", PYTHONWARNINGS="ignore")
-    result = subprocess.run(
-        [ALLENNLP, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=900
-    )
-    if check and result.returncode != 0:
-        raise AssertionError(f"allennlp {' '.join(args)} failed:\n{result.stderr[-4000:]}")
-    return result
-
-
-def read_jsonl(path: Path) -> List[dict]:
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+def allennlp(args, cwd: Path, check: bool = True):
+    return cli.allennlp(args, cwd=cwd, check=check, text=True)
 
 
 def test_train_evaluate_predict_through_allennlp_plugins(tmp_path):
@@ -66,8 +52,8 @@ def test_train_evaluate_predict_through_allennlp_plugins(tmp_path):
 def test_train_elsewhere_with_include_package(tmp_path):
     overrides = json.dumps(
         {
-            "dataset_reader.token_indexers.bert.pretrained_model": str(FIXTURES_ROOT / "bert"),
-            "model.bert_model": str(FIXTURES_ROOT / "bert"),
+            "dataset_reader.token_indexers.bert.pretrained_model": str(FIXTURE_BERT),
+            "model.bert_model": str(FIXTURE_BERT),
             "train_data_path": str(FIXTURES_ROOT / "data" / "train.jsonl"),
             "validation_data_path": str(FIXTURES_ROOT / "data" / "dev.jsonl"),
             "trainer.num_epochs": 1,

@@ -1,8 +1,7 @@
+"""`bert_cls.modules.checkpoint_conversion`: BERT checkpoints to the pytorch-pretrained-bert layout."""
 import json
 import logging
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Dict, List, Tuple
 
@@ -16,8 +15,8 @@ from safetensors.torch import load_file
 
 from bert_cls.common.bert_files import MINILM_PACKAGE, installed_minilm_directory
 from bert_cls.modules.bert_loading import load_bert_model
-from bert_cls.tools.convert_checkpoint import PPB_CONFIG_FIELDS, convert_checkpoint
-from tests.paths import FIXTURES_ROOT, PROJECT_ROOT
+from bert_cls.modules.checkpoint_conversion import PPB_CONFIG_FIELDS, convert_checkpoint
+from tests.paths import FIXTURES_ROOT
 
 HF_DIR = FIXTURES_ROOT / "bert_hf"
 FIXTURE_SENTENCES = ["I love this movie!", "the plot was boring and dull ."]
@@ -216,23 +215,3 @@ def test_config_ppb_cannot_represent(tmp_path, hf_copy, field, value):
     with pytest.raises(ConfigurationError, match=f"config.json' has {field} '?{value}'?"):
         convert_checkpoint(str(hf_copy), out / "converted")
     assert not out.exists() or list(out.iterdir()) == []
-
-
-def test_command_line(tmp_path):
-    destination = tmp_path / "converted.tar.gz"
-    command = [sys.executable, "-m", "bert_cls.tools.convert_checkpoint", str(HF_DIR), str(destination)]
-    result = subprocess.run(command + ["--seed", "3"], cwd=PROJECT_ROOT, capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-    assert f"Wrote {destination}" in result.stdout and "parameters" in result.stdout
-    assert "pooler from the source" in result.stdout
-    assert destination.is_file()
-
-
-def test_console_script(tmp_path):
-    """`pip install` puts the converter on the PATH as `bert-cls-convert-checkpoint`."""
-    script = Path(sys.executable).parent / "bert-cls-convert-checkpoint"
-    destination = tmp_path / "converted"
-    result = subprocess.run([str(script), str(HF_DIR), str(destination)], capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-    assert (destination / "bert_config.json").is_file()
-    assert (destination / "pytorch_model.bin").is_file()

@@ -1,6 +1,6 @@
 """
 The `bert_for_classification` predictor's speed features: length-sorted sub-batches under
-`torch.inference_mode()`, and int8 quantization (`quantize_int8`).
+`torch.inference_mode()`, and the int8 switch (`quantize_int8`).
 """
 import copy
 import json
@@ -9,28 +9,17 @@ from typing import List
 
 import pytest
 import torch
-from allennlp.common import Params
-from allennlp.data import DatasetReader, Vocabulary
-from allennlp.data.data_loaders import SimpleDataLoader
-from allennlp.training import GradientDescentTrainer
 
 import bert_cls  # noqa: F401
 from bert_cls.models import BertForClassification
-from bert_cls.modules.quantization import is_quantized_int8, quantize_int8
-from bert_cls.predictors import BertForClassificationPredictor
-from bert_cls.predictors.bert_for_classification import (
-    MAX_PADDING_FRACTION,
-    BadPredictionInput,
-    length_sorted_batches,
-)
+from bert_cls.modules.fast_bert import is_quantized_int8
+from bert_cls.predictors import BadPredictionInput, BertForClassificationPredictor
 from tests.cli import allennlp, read_jsonl, train
-from tests.paths import CONFIGS_ROOT, FIXTURES_ROOT
+from tests.fixture_bert import ENCODER_LINEARS as FIXTURE_ENCODER_LINEARS
+from tests.paths import FIXTURES_ROOT
 
 DATA = FIXTURES_ROOT / "data"
 WORDS = "the acting was great and the plot was fun I love this movie a dull boring bad film".split()
-# Linear layers of the fixture model: 6 in each of BERT's 2 layers, the pooler, the classifier.
-FIXTURE_LINEARS = 14
-FIXTURE_ENCODER_LINEARS = 12
 
 
 def fixture_texts() -> List[str]:
@@ -45,29 +34,9 @@ def text_of(num_words: int, seed: int) -> str:
     return " ".join(random.Random(seed).choices(WORDS, k=num_words))
 
 
-@pytest.fixture(scope="module")
-def reader() -> DatasetReader:
-    params = Params.from_file(str(CONFIGS_ROOT / "bert_for_classification.jsonnet"))
-    return DatasetReader.from_params(params["dataset_reader"])
-
-
-@pytest.fixture(scope="module")
-def trained_model(reader) -> BertForClassification:
-    """The fixture model trained until it tells the fixture texts apart (a fraction of a second)."""
-    instances = list(reader.read(str(DATA / "train.jsonl")))
-    vocab = Vocabulary.from_instances(instances)
-    torch.manual_seed(0)
-    random.seed(0)
-    model = BertForClassification(vocab, str(FIXTURES_ROOT / "bert"))
-    loader = SimpleDataLoader(instances, batch_size=5, shuffle=True, vocab=vocab)
-    optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
-    GradientDescentTrainer(model, optimizer, loader, num_epochs=15).train()
-    return model.eval()
-
-
 @pytest.fixture
-def predictor(trained_model, reader) -> BertForClassificationPredictor:
-    return BertForClassificationPredictor(copy.deepcopy(trained_model), reader)
+def predictor(trained_model, fixture_reader) -> BertForClassificationPredictor:
+    return BertForClassificationPredictor(copy.deepcopy(trained_model), fixture_reader)
 
 
 def mixed_inputs() -> List[dict]:
@@ -97,29 +66,6 @@ class ForwardSpy:
 
 
 # ----------------------------------------------------------------------------------------------
-# length_sorted_batches
-
-
-def test_length_sorted_batches_cover_every_position_once_in_length_order():
-    lengths = [random.Random(i).randint(1, 200) for i in range(300)]
-    batches = length_sorted_batches(lengths)
-    flat = [position for batch in batches for position in batch]
-    assert flat == sorted(range(len(lengths)), key=lambda i: lengths[i])
-    for batch in batches:
-        padded = len(batch) * max(lengths[i] for i in batch)
-        assert padded - sum(lengths[i] for i in batch) <= MAX_PADDING_FRACTION * padded
-    assert 1 < len(batches) < len(lengths)
-
-
-def test_length_sorted_batches_keep_a_batch_of_similar_lengths_whole():
-    assert length_sorted_batches([7] * 32) == [list(range(32))]
-    assert length_sorted_batches([10, 9, 11, 10, 12]) == [[1, 0, 3, 2, 4]]
-    assert length_sorted_batches([5, 60, 5, 5]) == [[0, 2, 3], [1]]
-    assert length_sorted_batches([]) == []
-    assert length_sorted_batches([4]) == [[0]]
-
-
-# ----------------------------------------------------------------------------------------------
 # Batches: sorted sub-batches, original order, same outputs as one at a time
 
 
@@ -145,10 +91,10 @@ def test_batch_outputs_keep_the_input_order_and_equal_one_at_a_time(predictor):
     assert len({tuple(output["probs"]) for output in batch}) > 1
 
 
-def test_predict_batch_instance_keeps_the_order(predictor, reader):
-    instances = [reader.text_to_instance(one["text"]) for one in mixed_inputs()]
+def test_predict_batch_instance_keeps_the_order(predictor, fixture_reader):
+    instances = [fixture_reader.text_to_instance(one["text"]) for one in mixed_inputs()]
     batch = predictor.predict_batch_instance(instances)
-    fresh = [reader.text_to_instance(one["text"]) for one in mixed_inputs()]
+    fresh = [fixture_reader.text_to_instance(one["text"]) for one in mixed_inputs()]
     for instance, output in zip(fresh, batch):
         assert output["probs"] == pytest.approx(predictor.predict_instance(instance)["probs"], abs=1e-5)
 
@@ -213,48 +159,13 @@ def test_bad_lines_keep_their_place_in_a_sorted_batch(predictor):
 # int8
 
 
-def test_quantize_int8_quantizes_the_encoder_linears_in_place_and_sets_eval_mode(trained_model):
-    model = copy.deepcopy(trained_model).train()
-    pooler, classifier = model.bert_model.pooler.dense, model._classification_layer
-    assert not is_quantized_int8(model)
-    assert quantize_int8(model) is model
-    assert not model.training and not any(module.training for module in model.modules())
-    quantized = {
-        name: m for name, m in model.named_modules() if isinstance(m, torch.nn.quantized.dynamic.Linear)
-    }
-    assert len(quantized) == FIXTURE_ENCODER_LINEARS
-    assert all(name.startswith("bert_model.encoder.layer.") for name in quantized)
-    # int8 weights with one scale per output channel.
-    assert all(m.weight().dtype == torch.qint8 for m in quantized.values())
-    assert all(m.weight().qscheme() == torch.per_channel_affine for m in quantized.values())
-    # The pooler and the classification layer stay float32, the very same modules.
-    floats = {name: m for name, m in model.named_modules() if isinstance(m, torch.nn.Linear)}
-    assert floats == {"bert_model.pooler.dense": pooler, "_classification_layer": classifier}
-    assert all(m.weight.dtype == torch.float32 for m in floats.values())
-    assert is_quantized_int8(model)
-
-
-def test_quantize_int8_can_quantize_every_linear(trained_model):
-    model = quantize_int8(copy.deepcopy(trained_model), keep_float=())
-    quantized = [m for m in model.modules() if isinstance(m, torch.nn.quantized.dynamic.Linear)]
-    assert len(quantized) == FIXTURE_LINEARS
-    assert not any(isinstance(m, torch.nn.Linear) for m in model.modules())
-    assert is_quantized_int8(model) and is_quantized_int8(model, keep_float=())
-
-
-def test_a_float_encoder_linear_is_not_int8(trained_model):
-    model = quantize_int8(copy.deepcopy(trained_model))
-    model.bert_model.encoder.layer[0].output.dense = torch.nn.Linear(4, 4)
-    assert not is_quantized_int8(model)
-
-
 def test_the_predictor_does_not_quantize_by_default(predictor):
     assert not is_quantized_int8(predictor._model)
 
 
-def test_int8_predictor_agrees_with_fp32_on_the_fixture_data(trained_model, reader):
-    fp32 = BertForClassificationPredictor(copy.deepcopy(trained_model), reader)
-    int8 = BertForClassificationPredictor(copy.deepcopy(trained_model), reader, quantize_int8=True)
+def test_int8_predictor_agrees_with_fp32_on_the_fixture_data(trained_model, fixture_reader):
+    fp32 = BertForClassificationPredictor(copy.deepcopy(trained_model), fixture_reader)
+    int8 = BertForClassificationPredictor(copy.deepcopy(trained_model), fixture_reader, quantize_int8=True)
     assert is_quantized_int8(int8._model)
     assert not int8._model.training
     inputs = [{"text": text} for text in fixture_texts()]

@@ -1,28 +1,23 @@
 """
-Faster ways to run a pytorch-pretrained-bert (ppb) 0.6.2 `BertModel`, computing the same thing.
+Fused layers: `fuse_bert_model` turns a pytorch-pretrained-bert (ppb) 0.6.2 `BertModel`, in
+place, into one that computes the same thing in fewer kernels, in training and inference.
 
-`fuse_bert_model` (training and inference)
-    Replaces each ppb `BertLayerNorm` (mean, variance, sqrt and affine written as separate
-    Python tensor ops) by `torch.nn.LayerNorm` with the same epsilon and the very same `weight`
-    and `bias` `Parameter` objects, and ppb's Python erf-GELU by `torch.nn.functional.gelu`
-    (also the exact erf form), scales and masks the attention scores inside their batched
-    product (`FusedBertSelfAttention`), and runs the feed-forward through `feed_forward`
-    (`FusedBertLayer`). Parameter names, values and the state dict are unchanged, so
-    checkpoints move freely between fused and plain ppb models; outputs and gradients agree
-    within float rounding (1e-5 and better). In training the fused model also keeps less for
-    the backward pass (`bert_cls.modules.lean_backward`, `BoolMaskDropout`): bool dropout masks
-    instead of float ones; the dropped-out attention probabilities and the GELU output are
-    recomputed in the backward pass instead of kept.
+- each ppb `BertLayerNorm` (mean, variance, sqrt and affine as separate Python tensor ops)
+  becomes `torch.nn.LayerNorm` with the same epsilon and the very same `weight` and `bias`
+  `Parameter` objects;
+- ppb's Python erf-GELU becomes `torch.nn.functional.gelu` (also the exact erf form);
+- self-attention (`FusedBertSelfAttention`) applies the `1 / sqrt(head size)` scaling and the
+  attention mask inside one batched product of queries and keys;
+- each layer (`FusedBertLayer`) runs its feed-forward through `feed_forward`, and each
+  `torch.nn.Dropout` becomes `lean_backward.BoolMaskDropout`, so that training keeps less for
+  the backward pass (see `bert_cls.modules.fast_bert.lean_backward`).
 
-`cls_pooled_output` (training and inference)
-    BERT's pooled output with the last layer computed at the `[CLS]` position alone: the pooler
-    reads only that position, and in the last layer nothing but attention mixes positions, so
-    every other position's query, attention output, feed-forward and layer norms are work
-    whose result is thrown away (for MiniLM at 128 wordpieces, about 14% of the encoder's
-    FLOPs and of its activation memory in training). The same arithmetic for `[CLS]`, so the
-    same logits and gradients up to float rounding.
+Parameter names, values and the state dict are unchanged, so checkpoints move freely between
+fused and plain ppb models; outputs and gradients agree up to float rounding.
 
-Inference without work on padding is `bert_cls.modules.packed_inference`.
+The step functions here (`attention_context`, `attend`, `feed_forward`,
+`extended_attention_mask`) compute parts of a ppb layer, fused or plain, for the other pieces
+of the fast path (`cls_last_layer`, `packed_inference`), which call them on parts of a batch.
 """
 import math
 
@@ -30,14 +25,18 @@ import torch
 from pytorch_pretrained_bert import modeling as ppb
 from pytorch_pretrained_bert.modeling import BertModel
 
-from bert_cls.modules.lean_backward import BoolMaskDropout, dropout_then_matmul, gelu_then_linear
+from bert_cls.modules.fast_bert.lean_backward import (
+    BoolMaskDropout,
+    dropout_then_matmul,
+    gelu_then_linear,
+)
 
 
 def fuse_bert_model(bert_model: BertModel) -> BertModel:
     """
-    Makes `bert_model` use `torch.nn.LayerNorm` and `torch.nn.functional.gelu`, in place (see the
-    module doc), and returns it. Parameters keep their names and identities, so an optimizer
-    built before still updates them. Calling it again changes nothing.
+    Makes `bert_model` use fused layers, in place (see the module doc), and returns it (the same
+    object). Parameters keep their names and identities, so an optimizer built before still
+    updates them. Calling it again changes nothing.
     """
     for module in list(bert_model.modules()):
         for name, child in list(module.named_children()):
@@ -150,36 +149,12 @@ def attend(
 
 
 def extended_attention_mask(bert_model: BertModel, mask: torch.Tensor) -> torch.Tensor:
-    """ppb's additive attention mask, `(batch, 1, 1, length)`: 0 at real positions, -10000 at pads."""
+    """
+    ppb's additive attention mask for `mask` (`(batch, length)`, true or 1 at real positions):
+    `(batch, 1, 1, length)`, 0 at real positions and -10000 at pads, in the embeddings' dtype.
+    """
     dtype = bert_model.embeddings.word_embeddings.weight.dtype
     return (1.0 - mask[:, None, None, :].to(dtype=dtype)) * -10000.0
-
-
-def last_layer_at_cls(layer: ppb.BertLayer, hidden_states: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-    """
-    `layer`'s output at the first position only, `(batch, 1, hidden)`: its `[CLS]` query
-    attends over all of `hidden_states`; every other step (output projection, residual, layer
-    norms, feed-forward) is per position, so the rest need not be computed.
-    """
-    cls_states = hidden_states[:, :1]
-    context = attention_context(layer.attention.self, cls_states, hidden_states, attention_mask)
-    return feed_forward(layer, layer.attention.output(context, cls_states))
-
-
-def cls_pooled_output(
-    bert_model: BertModel, input_ids: torch.Tensor, token_type_ids: torch.Tensor, mask: torch.Tensor
-) -> torch.Tensor:
-    """
-    `bert_model`'s pooled output, as its forward computes it (`output_all_encoded_layers=False`),
-    with the last layer computed for the `[CLS]` position alone (`last_layer_at_cls`): the
-    pooler reads nothing else. In training, autograd and dropout, as in the plain forward.
-    """
-    attention_mask = extended_attention_mask(bert_model, mask)
-    hidden_states = bert_model.embeddings(input_ids, token_type_ids)
-    layers = bert_model.encoder.layer
-    for layer in layers[:-1]:
-        hidden_states = layer(hidden_states, attention_mask)
-    return bert_model.pooler(last_layer_at_cls(layers[-1], hidden_states, attention_mask))
 
 
 def _torch_layer_norm(layer_norm: torch.nn.Module) -> torch.nn.LayerNorm:
