@@ -21,8 +21,12 @@ setup(
         "numpy<2",
         "safetensors",
     ],
-    # What examples/ needs beyond the plugin (baselines, reports, plots): `pip install -e .[examples]`.
-    extras_require={"examples": ["scikit-learn", "matplotlib"]},
+    extras_require={
+        # What examples/ needs beyond the plugin (baselines, reports, plots).
+        "examples": ["scikit-learn", "matplotlib"],
+        # Lint and format (`make lint`).
+        "dev": ["ruff"],
+    },
     entry_points={
         "console_scripts": [
             "bert-cls-convert-checkpoint = bert_cls.commands.convert_checkpoint:main"

@@ -2,17 +2,17 @@
 Test accuracy of a trained bert_cls archive in fp32 and after int8 quantization, on the
 SpamAssassin example's test split.
 """
+
 import random
 import time
 from typing import Any, Dict, List, Optional
 
 from allennlp.models.archival import load_archive
 
-from bert_cls.predictors import BertForClassificationPredictor
-
 from benchmarks.settings import INFER_BATCH_SIZE, WORKLOAD_SEED
 from benchmarks.systems.bert_for_classification import quantize_int8
 from benchmarks.workloads import read_split
+from bert_cls.predictors import BertForClassificationPredictor
 
 
 def accuracy_of_archive(archive_path: str, limit: Optional[int]) -> Dict[str, Any]:
@@ -28,8 +28,11 @@ def accuracy_of_archive(archive_path: str, limit: Optional[int]) -> Dict[str, An
     texts = [row["text"] for row in test]
     gold = [row["label"] for row in test]
     archive = load_archive(archive_path)
-    results: Dict[str, Any] = {"archive": archive_path, "examples": len(test),
-                               "subset": limit is not None}
+    results: Dict[str, Any] = {
+        "archive": archive_path,
+        "examples": len(test),
+        "subset": limit is not None,
+    }
     predictions = {}
     for precision in ("fp32", "int8"):
         model = archive.model if precision == "fp32" else quantize_int8(archive.model)

@@ -1,6 +1,7 @@
 """
 The FLOP model: useful matmul FLOPs of a BERT classifier over real tokens only.
 """
+
 from dataclasses import dataclass
 from typing import Any, Dict, Sequence
 
@@ -15,8 +16,12 @@ class BertDims:
     @classmethod
     def from_config(cls, config: Dict[str, Any], num_labels: int) -> "BertDims":
         """From a Hugging Face BERT `config.json`, read as a dict."""
-        return cls(config["hidden_size"], config["intermediate_size"],
-                   config["num_hidden_layers"], num_labels)
+        return cls(
+            config["hidden_size"],
+            config["intermediate_size"],
+            config["num_hidden_layers"],
+            num_labels,
+        )
 
 
 def matmul_flops(m: int, n: int, k: int) -> int:
@@ -35,8 +40,9 @@ def encoder_layer_flops(length: int, hidden: int, intermediate: int) -> int:
     scores = matmul_flops(length, length, hidden)  # Q K^T
     mixing = matmul_flops(length, hidden, length)  # A V
     output = matmul_flops(length, hidden, hidden)
-    feed_forward = (matmul_flops(length, intermediate, hidden)
-                    + matmul_flops(length, hidden, intermediate))
+    feed_forward = matmul_flops(length, intermediate, hidden) + matmul_flops(
+        length, hidden, intermediate
+    )
     return projections + scores + mixing + output + feed_forward
 
 

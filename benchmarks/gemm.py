@@ -2,6 +2,7 @@
 The GEMM probe: this machine's fp32 matrix-product throughput with the worker's torch threads,
 the reference that useful GFLOP/s are divided by.
 """
+
 import time
 from typing import Dict
 

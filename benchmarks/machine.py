@@ -1,6 +1,7 @@
 """
 The machine a run measures on: CPU, load, and a process's peak resident set size.
 """
+
 import os
 import platform
 import resource

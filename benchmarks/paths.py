@@ -1,6 +1,7 @@
 """
 Every file and directory the benchmarks read or write, relative to the project root.
 """
+
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

@@ -12,6 +12,7 @@ the subprocess's peak resident set size (`ru_maxrss` of a wrapper's children, th
 AllenNLP's predict reads the input lazily, `--batch-size` lines at a time, and writes each
 output line as soon as it is predicted, so the peak should not grow with the input.
 """
+
 import argparse
 import json
 import os
@@ -63,8 +64,9 @@ def peak_rss_mb(command: List[str]) -> Tuple[float, float]:
     return int(result.stdout.split()[-1]) / 1024, elapsed
 
 
-def measure(archive: Path, sizes: List[int], work_dir: Path,
-            batch_size: int = 32) -> Dict[int, dict]:
+def measure(
+    archive: Path, sizes: List[int], work_dir: Path, batch_size: int = 32
+) -> Dict[int, dict]:
     """
     For each size: writes that many input lines into `work_dir`, runs `allennlp predict` on
     them, and returns its peak RSS in MB, its seconds and the number of output lines.
@@ -75,8 +77,15 @@ def measure(archive: Path, sizes: List[int], work_dir: Path,
         output = work_dir / f"output_{size}.jsonl"
         write_inputs(inputs, size)
         command = [
-            ALLENNLP, "predict", str(archive), str(inputs), "--output-file", str(output),
-            "--silent", "--batch-size", str(batch_size),
+            ALLENNLP,
+            "predict",
+            str(archive),
+            str(inputs),
+            "--output-file",
+            str(output),
+            "--silent",
+            "--batch-size",
+            str(batch_size),
         ]
         peak, seconds = peak_rss_mb(command)
         with output.open() as file:
@@ -98,10 +107,12 @@ def train_fixture_model(work_dir: Path) -> Path:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.predict_memory",
-                                     description=__doc__.strip().split("\n\n")[0])
-    parser.add_argument("--archive", type=Path,
-                        help="model.tar.gz (default: train the fixture model)")
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.predict_memory", description=__doc__.strip().split("\n\n")[0]
+    )
+    parser.add_argument(
+        "--archive", type=Path, help="model.tar.gz (default: train the fixture model)"
+    )
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 20000])
     parser.add_argument("--batch-size", type=int, default=32)
     args = parser.parse_args(argv)

@@ -2,6 +2,7 @@
 The "prepare" worker's job: the model directory every system reads, the workloads, and the
 versions of the libraries under test.
 """
+
 import json
 import shutil
 import sys
@@ -14,13 +15,17 @@ import transformers
 from safetensors.torch import load_file
 from transformers import BertTokenizerFast
 
+from benchmarks.workloads import build_workloads
 from bert_cls.common.bert_files import MINILM_PACKAGE, installed_minilm_directory
 
-from benchmarks.workloads import build_workloads
-
 # Copied as they are into the model directory every system reads (the weights are written apart).
-MODEL_FILES = ("config.json", "vocab.txt", "tokenizer.json", "tokenizer_config.json",
-               "special_tokens_map.json")
+MODEL_FILES = (
+    "config.json",
+    "vocab.txt",
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "special_tokens_map.json",
+)
 
 
 def minilm_directory() -> Path:
@@ -59,8 +64,9 @@ def prepare(spec: Dict[str, Any], spec_path: Path) -> Dict[str, Any]:
     model_dir = prepare_model_directory(source_dir, Path(spec["work_dir"]) / "all-MiniLM-L6-v2")
     spec["model_dir"] = str(model_dir)
     tokenizer = BertTokenizerFast.from_pretrained(str(model_dir))
-    spec["workloads"] = build_workloads(tokenizer, spec["short_batches"], spec["long_batches"],
-                                        spec["train_steps_total"])
+    spec["workloads"] = build_workloads(
+        tokenizer, spec["short_batches"], spec["long_batches"], spec["train_steps_total"]
+    )
     spec_path.write_text(json.dumps(spec))
     return {
         "weights_source": str(source_dir),

@@ -2,6 +2,7 @@
 What every system in `benchmarks.speed_memory` is measured with: labels, input length, batch
 sizes, learning rate, seeds and workload names.
 """
+
 LABELS = ("ham", "spam")
 MAX_PIECES = 128  # wordpieces of one input, [CLS] and [SEP] included, for every system
 INFER_BATCH_SIZE = 32

@@ -40,6 +40,7 @@ measurement, the machine and the command to the `--output` JSON. Nothing is down
 defaults are sized for about 10 minutes on 2 idle cores, `--archive` included; `--quick` is a
 smoke test of a few minutes whose numbers mean nothing.
 """
+
 import argparse
 import json
 import os
@@ -84,23 +85,33 @@ def progress(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')} +{elapsed:.0f}s] {message}", file=sys.stderr, flush=True)
 
 
-def start_workers(systems: Sequence[str], phase: str, spec_path: Path, log_dir: Path,
-                  env: Dict[str, str], raw_phase: Dict[str, Any]) -> Dict[str, Worker]:
+def start_workers(
+    systems: Sequence[str],
+    phase: str,
+    spec_path: Path,
+    log_dir: Path,
+    env: Dict[str, str],
+    raw_phase: Dict[str, Any],
+) -> Dict[str, Worker]:
     """Starts the workers one after the other (loading is not timed and must not overlap)."""
     workers = {}
     for system in systems:
         progress(f"{phase}: loading {system}")
         worker = Worker(system, phase, spec_path, log_dir, env)
         if not worker.ready.get("ready"):
-            progress(f"{phase}: {system} is unavailable: {worker.ready.get('error')} "
-                     f"(log: {worker.log_path})")
+            progress(
+                f"{phase}: {system} is unavailable: {worker.ready.get('error')} "
+                f"(log: {worker.log_path})"
+            )
             raw_phase[system] = {"unavailable": worker.ready.get("error")}
             worker.kill()
             continue
         setup_keys = ("setup_seconds", "peak_rss_kb_after_torch_import", "peak_rss_kb_after_setup")
-        raw_phase[system] = {"reps": {} if phase == "inference" else [],
-                             **{key: worker.ready[key] for key in setup_keys},
-                             "info": worker.ready.get("info", {})}
+        raw_phase[system] = {
+            "reps": {} if phase == "inference" else [],
+            **{key: worker.ready[key] for key in setup_keys},
+            "info": worker.ready.get("info", {}),
+        }
         if phase == "inference":
             raw_phase[system]["lengths"] = worker.ready["lengths"]
         workers[system] = worker
@@ -131,17 +142,31 @@ def run_benchmark(args: argparse.Namespace) -> Dict[str, Any]:
     """
     started = time.perf_counter()
     machine = machine_info(args.threads)
-    raw: Dict[str, Any] = {"inference": {}, "training": {}, "training_mmap_threshold": {},
-                           "gemm": [], "accuracy": None}
+    raw: Dict[str, Any] = {
+        "inference": {},
+        "training": {},
+        "training_mmap_threshold": {},
+        "gemm": [],
+        "accuracy": None,
+    }
     settings = {
-        "quick": args.quick, "threads": args.threads, "repetitions": args.reps,
-        "short_batches": args.short_batches, "long_batches": args.long_batches,
-        "inference_batch_size": INFER_BATCH_SIZE, "training_batch_size": TRAIN_BATCH_SIZE,
-        "train_steps_per_rep": args.train_steps, "warmup_steps": args.warmup_steps,
-        "learning_rate": LEARNING_RATE, "max_pieces": MAX_PIECES, "labels": list(LABELS),
+        "quick": args.quick,
+        "threads": args.threads,
+        "repetitions": args.reps,
+        "short_batches": args.short_batches,
+        "long_batches": args.long_batches,
+        "inference_batch_size": INFER_BATCH_SIZE,
+        "training_batch_size": TRAIN_BATCH_SIZE,
+        "train_steps_per_rep": args.train_steps,
+        "warmup_steps": args.warmup_steps,
+        "learning_rate": LEARNING_RATE,
+        "max_pieces": MAX_PIECES,
+        "labels": list(LABELS),
         "config": relative(SPAMASSASSIN_CONFIG),
-        "inference_texts": "validation split", "training_texts": "train split",
-        "workload_seed": WORKLOAD_SEED, "classifier_seed": CLASSIFIER_SEED,
+        "inference_texts": "validation split",
+        "training_texts": "train split",
+        "workload_seed": WORKLOAD_SEED,
+        "classifier_seed": CLASSIFIER_SEED,
         "mmap_threshold_bytes": MMAP_THRESHOLD_BYTES,
     }
     with tempfile.TemporaryDirectory(prefix="speed_memory-") as work:
@@ -149,14 +174,23 @@ def run_benchmark(args: argparse.Namespace) -> Dict[str, Any]:
         log_dir = Path(args.log_dir) if args.log_dir else work_dir
         log_dir.mkdir(parents=True, exist_ok=True)
         spec_path = work_dir / "spec.json"
-        spec_path.write_text(json.dumps({
-            "work_dir": str(work_dir), "threads": args.threads, "warmup_steps": args.warmup_steps,
-            "short_batches": args.short_batches, "long_batches": args.long_batches,
-            "train_steps_total": args.warmup_steps + args.reps * args.train_steps,
-        }))
+        spec_path.write_text(
+            json.dumps(
+                {
+                    "work_dir": str(work_dir),
+                    "threads": args.threads,
+                    "warmup_steps": args.warmup_steps,
+                    "short_batches": args.short_batches,
+                    "long_batches": args.long_batches,
+                    "train_steps_total": args.warmup_steps + args.reps * args.train_steps,
+                }
+            )
+        )
         env = worker_env(args.threads)
-        progress("preparing: all-MiniLM-L6-v2 (written as pytorch_model.bin for transformers "
-                 "4.20), SpamAssassin subjects (short) and bodies cut at 128 wordpieces (long)")
+        progress(
+            "preparing: all-MiniLM-L6-v2 (written as pytorch_model.bin for transformers "
+            "4.20), SpamAssassin subjects (short) and bodies cut at 128 wordpieces (long)"
+        )
         preparer = Worker("prepare", "prepare", spec_path, log_dir, env)
         prepared = preparer.ready
         preparer.kill()
@@ -171,8 +205,9 @@ def run_benchmark(args: argparse.Namespace) -> Dict[str, Any]:
 
         # --- inference -----------------------------------------------------------------------
         gemm_worker = Worker(GEMM, "gemm", spec_path, log_dir, env)
-        workers = start_workers(INFERENCE_SYSTEMS, "inference", spec_path, log_dir, env,
-                                raw["inference"])
+        workers = start_workers(
+            INFERENCE_SYSTEMS, "inference", spec_path, log_dir, env, raw["inference"]
+        )
         try:
             for rep in range(args.reps):
                 order = rotated(list(workers), rep)
@@ -180,16 +215,19 @@ def run_benchmark(args: argparse.Namespace) -> Dict[str, Any]:
                     for system in order:
                         answer = workers[system].ask(cmd="infer", workload=workload)
                         raw["inference"][system]["reps"].setdefault(workload, []).append(answer)
-                        progress(f"inference rep {rep + 1}/{args.reps} {workload:5} {system}: "
-                                 f"{answer['examples'] / answer['seconds']:.1f} ex/s")
+                        progress(
+                            f"inference rep {rep + 1}/{args.reps} {workload:5} {system}: "
+                            f"{answer['examples'] / answer['seconds']:.1f} ex/s"
+                        )
                 raw["gemm"].append(gemm_worker.ask(cmd="gemm"))
             finish_workers(workers, raw["inference"])
         finally:
             kill_workers(workers.values())
 
         # --- training ------------------------------------------------------------------------
-        workers = start_workers(TRAINING_SYSTEMS, "training", spec_path, log_dir, env,
-                                raw["training"])
+        workers = start_workers(
+            TRAINING_SYSTEMS, "training", spec_path, log_dir, env, raw["training"]
+        )
         try:
             for rep in range(args.reps):
                 first = args.warmup_steps + rep * args.train_steps
@@ -197,8 +235,10 @@ def run_benchmark(args: argparse.Namespace) -> Dict[str, Any]:
                 for system in rotated(list(workers), rep):
                     answer = workers[system].ask(cmd="train", steps=steps)
                     raw["training"][system]["reps"].append(answer)
-                    progress(f"training rep {rep + 1}/{args.reps} {system}: "
-                             f"{answer['examples'] / answer['seconds']:.1f} ex/s")
+                    progress(
+                        f"training rep {rep + 1}/{args.reps} {system}: "
+                        f"{answer['examples'] / answer['seconds']:.1f} ex/s"
+                    )
                 raw["gemm"].append(gemm_worker.ask(cmd="gemm"))
             finish_workers(workers, raw["training"])
         finally:
@@ -214,12 +254,14 @@ def run_benchmark(args: argparse.Namespace) -> Dict[str, Any]:
         steps = list(range(args.warmup_steps, args.warmup_steps + args.train_steps))
         for system in TRAINING_SYSTEMS:
             progress(f"training memory (MALLOC_MMAP_THRESHOLD_={MMAP_THRESHOLD_BYTES}): {system}")
-            worker = Worker(system, "training", spec_path, log_dir, mmap_env,
-                            log_suffix="-mmap-threshold")
+            worker = Worker(
+                system, "training", spec_path, log_dir, mmap_env, log_suffix="-mmap-threshold"
+            )
             try:
                 if not worker.ready.get("ready"):
                     raw["training_mmap_threshold"][system] = {
-                        "unavailable": worker.ready.get("error")}
+                        "unavailable": worker.ready.get("error")
+                    }
                     continue
                 worker.ask(cmd="train", steps=steps)
                 raw["training_mmap_threshold"][system] = {"steps": len(steps), **worker.finish()}
@@ -233,13 +275,16 @@ def run_benchmark(args: argparse.Namespace) -> Dict[str, Any]:
             try:
                 limit = 64 if args.quick else None
                 raw["accuracy"] = accuracy_worker.ask(
-                    cmd="accuracy", archive=str(Path(args.archive).resolve()), examples=limit)
+                    cmd="accuracy", archive=str(Path(args.archive).resolve()), examples=limit
+                )
                 accuracy_worker.finish()
             finally:
                 accuracy_worker.kill()
         else:
-            raw["accuracy"] = {"skipped": "no --archive given; pass a bert_cls model.tar.gz "
-                                          f"trained with {relative(SPAMASSASSIN_CONFIG)}"}
+            raw["accuracy"] = {
+                "skipped": "no --archive given; pass a bert_cls model.tar.gz "
+                f"trained with {relative(SPAMASSASSIN_CONFIG)}"
+            }
 
     gemm_reference = max((value for rep in raw["gemm"] for value in rep.values()), default=None)
     summary = summarize(raw, dims, gemm_reference)
@@ -263,37 +308,72 @@ def run_benchmark(args: argparse.Namespace) -> Dict[str, Any]:
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.speed_memory",
-                                     description=__doc__.strip().split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="smoke test: 2 repetitions of 1 batch per workload and 1 training "
-                             "step")
-    parser.add_argument("--archive", type=str, default=None,
-                        help=f"a bert_cls model.tar.gz trained with "
-                             f"{relative(SPAMASSASSIN_CONFIG)}: also measure its test accuracy in "
-                             f"fp32 and int8")
-    parser.add_argument("--output", type=Path, default=None,
-                        help=f"JSON of all measurements (default {relative(SPEED_MEMORY_OUTPUT)}, "
-                             f"with --quick {relative(SPEED_MEMORY_QUICK_OUTPUT)})")
-    parser.add_argument("--threads", type=int, default=2,
-                        help="torch threads of every system (default 2)")
-    parser.add_argument("--reps", type=int, default=None,
-                        help="repetitions, round robin (default 3)")
-    parser.add_argument("--short-batches", type=int, default=None,
-                        help="batches of 32 subject lines per repetition (default 8)")
-    parser.add_argument("--long-batches", type=int, default=None,
-                        help="batches of 32 long texts per repetition (default 4)")
-    parser.add_argument("--train-steps", type=int, default=None,
-                        help="timed training steps of 16 per repetition (default 3)")
-    parser.add_argument("--warmup-steps", type=int, default=None,
-                        help="untimed training steps (default 2)")
-    parser.add_argument("--max-accuracy-drop", type=float, default=0.005,
-                        help="goal: int8 test accuracy at most this far (a fraction) below fp32 "
-                             "(default 0.005: half a point)")
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.speed_memory", description=__doc__.strip().split("\n\n")[0]
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="smoke test: 2 repetitions of 1 batch per workload and 1 training step",
+    )
+    parser.add_argument(
+        "--archive",
+        type=str,
+        default=None,
+        help=f"a bert_cls model.tar.gz trained with "
+        f"{relative(SPAMASSASSIN_CONFIG)}: also measure its test accuracy in "
+        f"fp32 and int8",
+    )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=None,
+        help=f"JSON of all measurements (default {relative(SPEED_MEMORY_OUTPUT)}, "
+        f"with --quick {relative(SPEED_MEMORY_QUICK_OUTPUT)})",
+    )
+    parser.add_argument(
+        "--threads", type=int, default=2, help="torch threads of every system (default 2)"
+    )
+    parser.add_argument(
+        "--reps", type=int, default=None, help="repetitions, round robin (default 3)"
+    )
+    parser.add_argument(
+        "--short-batches",
+        type=int,
+        default=None,
+        help="batches of 32 subject lines per repetition (default 8)",
+    )
+    parser.add_argument(
+        "--long-batches",
+        type=int,
+        default=None,
+        help="batches of 32 long texts per repetition (default 4)",
+    )
+    parser.add_argument(
+        "--train-steps",
+        type=int,
+        default=None,
+        help="timed training steps of 16 per repetition (default 3)",
+    )
+    parser.add_argument(
+        "--warmup-steps", type=int, default=None, help="untimed training steps (default 2)"
+    )
+    parser.add_argument(
+        "--max-accuracy-drop",
+        type=float,
+        default=0.005,
+        help="goal: int8 test accuracy at most this far (a fraction) below fp32 "
+        "(default 0.005: half a point)",
+    )
     parser.add_argument("--log-dir", type=str, default=None, help="keep the workers' logs here")
     args = parser.parse_args(argv)
-    defaults = {"reps": (2, 3), "short_batches": (1, 8), "long_batches": (1, 4),
-                "train_steps": (1, 3), "warmup_steps": (1, 2)}
+    defaults = {
+        "reps": (2, 3),
+        "short_batches": (1, 8),
+        "long_batches": (1, 4),
+        "train_steps": (1, 3),
+        "warmup_steps": (1, 2),
+    }
     for name, (quick, full) in defaults.items():
         if getattr(args, name) is None:
             setattr(args, name, quick if args.quick else full)

@@ -2,6 +2,7 @@
 From the raw measurements to the figures the tables and goals use: medians over repetitions,
 useful GFLOP/s and their share of the GEMM reference, peak RSS, token counts and label agreement.
 """
+
 import statistics
 from typing import Any, Dict, Optional, Sequence, Tuple
 
@@ -25,8 +26,9 @@ def ratio(value: Optional[float], reference: Optional[float]) -> Optional[float]
     return value / reference
 
 
-def best_peer(summary: Summary, key: str, higher_is_better: bool = True,
-              peers: Sequence[str] = PEERS) -> Tuple[Optional[str], Optional[float]]:
+def best_peer(
+    summary: Summary, key: str, higher_is_better: bool = True, peers: Sequence[str] = PEERS
+) -> Tuple[Optional[str], Optional[float]]:
     """The peer with the best value of `key` (highest, or lowest for memory) and that value."""
     candidates = [(summary.get(peer, {}).get(key), peer) for peer in peers]
     candidates = [(value, peer) for value, peer in candidates if value is not None]
@@ -51,8 +53,10 @@ def summarize(raw: Dict[str, Any], dims: BertDims, gemm_gflops: Optional[float])
             reps = record["reps"].get(workload, [])
             lengths = record["lengths"][workload]
             eps = [rep["examples"] / rep["seconds"] for rep in reps]
-            gflops = [useful_flops(lengths[: rep["examples"]], dims) / rep["seconds"] / 1e9
-                      for rep in reps]
+            gflops = [
+                useful_flops(lengths[: rep["examples"]], dims) / rep["seconds"] / 1e9
+                for rep in reps
+            ]
             entry[f"infer_{workload}_eps"] = median(eps)
             entry[f"infer_{workload}_gflops"] = median(gflops)
             entry[f"infer_{workload}_gemm_fraction"] = ratio(median(gflops), gemm_gflops)
@@ -82,16 +86,31 @@ def token_statistics(raw: Dict[str, Any]) -> Dict[str, Any]:
     """Mean real tokens per example of each workload, per system, and whether they all agree."""
     stats: Dict[str, Any] = {}
     for workload in WORKLOADS:
-        per_system = {system: record["lengths"][workload]
-                      for system, record in raw["inference"].items() if "lengths" in record}
+        per_system = {
+            system: record["lengths"][workload]
+            for system, record in raw["inference"].items()
+            if "lengths" in record
+        }
         means = {system: statistics.mean(lengths) for system, lengths in per_system.items()}
         reference = next(iter(per_system.values()), [])
-        mismatched = sorted({i for lengths in per_system.values()
-                             for i, (a, b) in enumerate(zip(lengths, reference)) if a != b})
-        stats[workload] = {"examples": len(reference), "mean_tokens": means,
-                           "examples_with_different_counts": len(mismatched)}
-    train = {system: [n for rep in record["reps"] for step in rep["lengths"] for n in step]
-             for system, record in raw["training"].items() if record.get("reps")}
+        mismatched = sorted(
+            {
+                i
+                for lengths in per_system.values()
+                for i, (a, b) in enumerate(zip(lengths, reference))
+                if a != b
+            }
+        )
+        stats[workload] = {
+            "examples": len(reference),
+            "mean_tokens": means,
+            "examples_with_different_counts": len(mismatched),
+        }
+    train = {
+        system: [n for rep in record["reps"] for step in rep["lengths"] for n in step]
+        for system, record in raw["training"].items()
+        if record.get("reps")
+    }
     stats["train"] = {
         "mean_tokens": {system: statistics.mean(v) for system, v in train.items() if v},
         "examples_timed_per_system": {system: len(v) for system, v in train.items()},

@@ -21,6 +21,7 @@ goes on without it). Then it reads commands from stdin and answers each:
 Phases: "prepare", "inference", "training" (one system each), "gemm" and "accuracy" (no
 system). Everything a library prints goes to stderr, the worker's log.
 """
+
 import argparse
 import json
 import os
@@ -41,14 +42,20 @@ PHASES = ("prepare", "inference", "training", "gemm", "accuracy")
 def worker_env(threads: int) -> Dict[str, str]:
     """This process's environment, offline, with `threads` threads for every thread pool."""
     env = dict(os.environ)
-    env.update({
-        "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1",
-        "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads),
-        # The fast tokenizer's batch encoding runs on a Rayon pool: the same number of threads.
-        "RAYON_NUM_THREADS": str(threads), "RAYON_RS_NUM_CPUS": str(threads),
-        "TOKENIZERS_PARALLELISM": "true",
-        "PYTHONWARNINGS": "ignore",
-    })
+    env.update(
+        {
+            "HF_HUB_OFFLINE": "1",
+            "TRANSFORMERS_OFFLINE": "1",
+            "HF_DATASETS_OFFLINE": "1",
+            "OMP_NUM_THREADS": str(threads),
+            "MKL_NUM_THREADS": str(threads),
+            # The fast tokenizer's batch encoding runs on a Rayon pool: the same number of threads.
+            "RAYON_NUM_THREADS": str(threads),
+            "RAYON_RS_NUM_CPUS": str(threads),
+            "TOKENIZERS_PARALLELISM": "true",
+            "PYTHONWARNINGS": "ignore",
+        }
+    )
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
     return env
 
@@ -56,16 +63,36 @@ def worker_env(threads: int) -> Dict[str, str]:
 class Worker:
     """The parent's handle on one worker process; starting it waits for its first answer."""
 
-    def __init__(self, system: str, phase: str, spec_path: Path, log_dir: Path,
-                 env: Dict[str, str], log_suffix: str = ""):
+    def __init__(
+        self,
+        system: str,
+        phase: str,
+        spec_path: Path,
+        log_dir: Path,
+        env: Dict[str, str],
+        log_suffix: str = "",
+    ):
         self.system, self.phase = system, phase
         self.log_path = log_dir / f"{phase}-{system.replace(' ', '_')}{log_suffix}.log"
         self._log = self.log_path.open("w")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "benchmarks.worker", "--system", system, "--phase", phase,
-             "--spec", str(spec_path)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log, text=True,
-            cwd=PROJECT_ROOT, env=env,
+            [
+                sys.executable,
+                "-m",
+                "benchmarks.worker",
+                "--system",
+                system,
+                "--phase",
+                phase,
+                "--spec",
+                str(spec_path),
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._log,
+            text=True,
+            cwd=PROJECT_ROOT,
+            env=env,
         )
         self.ready = self._read()
 
@@ -73,8 +100,10 @@ class Worker:
         line = self.process.stdout.readline()
         if not line:
             self.process.wait()
-            raise RuntimeError(f"{self.phase} worker for {self.system} died (exit code "
-                               f"{self.process.returncode}):\n{self.log_tail()}")
+            raise RuntimeError(
+                f"{self.phase} worker for {self.system} died (exit code "
+                f"{self.process.returncode}):\n{self.log_tail()}"
+            )
         return json.loads(line)
 
     def log_tail(self, lines: int = 25) -> str:
@@ -134,8 +163,9 @@ def run_worker(system_name: str, phase: str, spec_path: Path) -> None:
         if phase == "inference":
             system = build_system(system_name, model_dir, training=False)
             ready["lengths"] = {
-                workload: system.lengths([t for batch in spec["workloads"][workload]
-                                          for t in batch])
+                workload: system.lengths(
+                    [t for batch in spec["workloads"][workload] for t in batch]
+                )
                 for workload in WORKLOADS
             }
             for workload in WORKLOADS:  # warm-up, not timed
@@ -179,8 +209,15 @@ def run_worker(system_name: str, phase: str, spec_path: Path) -> None:
                 losses.append(system.train_step(train_batches[step]))
             seconds = time.perf_counter() - start
             lengths = [system.batch_lengths(train_batches[step]) for step in steps]
-            reply({"seconds": seconds, "examples": sum(len(n) for n in lengths),
-                   "lengths": lengths, "losses": losses, "steps": steps})
+            reply(
+                {
+                    "seconds": seconds,
+                    "examples": sum(len(n) for n in lengths),
+                    "lengths": lengths,
+                    "losses": losses,
+                    "steps": steps,
+                }
+            )
         elif command["cmd"] == "gemm":
             from benchmarks.gemm import gemm_gflops
 
@@ -196,8 +233,9 @@ def run_worker(system_name: str, phase: str, spec_path: Path) -> None:
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.strip().split("\n\n")[0])
-    parser.add_argument("--system", required=True,
-                        help="a name from benchmarks.systems, or the phase's name")
+    parser.add_argument(
+        "--system", required=True, help="a name from benchmarks.systems, or the phase's name"
+    )
     parser.add_argument("--phase", required=True, choices=PHASES)
     parser.add_argument("--spec", type=Path, required=True, help="the run's spec JSON")
     args = parser.parse_args(argv)

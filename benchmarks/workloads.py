@@ -9,6 +9,7 @@ email's text is its subject, one newline, and its body):
 
 The emails are shuffled with fixed seeds, so every system gets the same texts in the same order.
 """
+
 import gzip
 import json
 import random
@@ -59,8 +60,9 @@ def batches(items: Sequence[Any], size: int) -> List[List[Any]]:
     return [list(items[start : start + size]) for start in range(0, len(items), size)]
 
 
-def build_workloads(tokenizer, short_batches: int, long_batches: int,
-                    train_steps: int) -> Dict[str, Any]:
+def build_workloads(
+    tokenizer, short_batches: int, long_batches: int, train_steps: int
+) -> Dict[str, Any]:
     """
     `short_batches` and `long_batches` batches of `INFER_BATCH_SIZE` texts and `train_steps`
     batches of `TRAIN_BATCH_SIZE` training items, cut with `tokenizer` (`cut_to_whole_words`).
@@ -89,12 +91,16 @@ def build_workloads(tokenizer, short_batches: int, long_batches: int,
         cut = cut_to_whole_words(body, tokenizer) if body else None
         if cut:
             train.append({"text": cut, "label": row["label"]})
-    for name, items, wanted in (("short", short, short_batches * INFER_BATCH_SIZE),
-                                ("long", long, long_batches * INFER_BATCH_SIZE),
-                                ("train", train, train_steps * TRAIN_BATCH_SIZE)):
+    for name, items, wanted in (
+        ("short", short, short_batches * INFER_BATCH_SIZE),
+        ("long", long, long_batches * INFER_BATCH_SIZE),
+        ("train", train, train_steps * TRAIN_BATCH_SIZE),
+    ):
         if len(items) < wanted:
-            raise SystemExit(f"only {len(items)} usable texts for the {name} workload, "
-                             f"{wanted} needed (split: {SPAMASSASSIN_SPLIT})")
+            raise SystemExit(
+                f"only {len(items)} usable texts for the {name} workload, "
+                f"{wanted} needed (split: {SPAMASSASSIN_SPLIT})"
+            )
     return {
         "short": batches(short, INFER_BATCH_SIZE),
         "long": batches(long, INFER_BATCH_SIZE),

@@ -3,6 +3,7 @@ The fixture BERT (`fixtures/bert`, written by `fixtures/make_fixtures.py`): its 
 wordpieces in its vocabulary, its whole-word entries, and the fixture BERT with sharper weights
 and the fixture labels for the model tests.
 """
+
 import torch
 from allennlp.data import Vocabulary
 from pytorch_pretrained_bert.modeling import BertModel
@@ -15,7 +16,7 @@ VOCAB = FIXTURE_BERT / "vocab.txt"
 # Ids in fixtures/bert/vocab.txt (its line number, from 0).
 PAD, UNK, CLS, SEP, MASK = 0, 1, 2, 3, 4
 THE, A, MOVIE, FILM, WAS, IS, AND, VERY = 5, 6, 7, 8, 11, 12, 13, 16
-GREAT, GOOD, FUN, LOVE, BAD, DULL, I, IT, THIS = 17, 18, 19, 20, 21, 23, 25, 26, 27
+GREAT, GOOD, FUN, LOVE, BAD, DULL, I, IT, THIS = 17, 18, 19, 20, 21, 23, 25, 26, 27  # noqa: E741
 PERIOD, COMMA, BANG = 28, 29, 30
 S, ING = 33, 35
 # Linear layers of the fixture BERT: 6 in each of its 2 layers, and the pooler.
@@ -23,8 +24,8 @@ ENCODER_LINEARS = 12
 BERT_LINEARS = ENCODER_LINEARS + 1
 # Fixture vocabulary entries that are whole words: each is exactly one wordpiece.
 WORDS = (
-    "the a movie film plot acting was is and but not very great good fun love bad boring dull hate i it "
-    "this . , !"
+    "the a movie film plot acting was is and but not very great good fun love bad boring dull hate "
+    "i it this . , !"
 ).split()
 
 

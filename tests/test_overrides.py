@@ -2,6 +2,7 @@
 Every method a plugin class overrides from an AllenNLP base class carries `@overrides`, which
 checks at import that the base class has a method of that name (so a typo fails at import).
 """
+
 import inspect
 
 import pytest

@@ -7,6 +7,7 @@ or the libraries under test (a child's `ru_maxrss` starts at its parent's peak),
 imports only its own system's libraries, so that its peak RSS is that system's. Adding a system
 is one adapter module and one `SystemEntry`.
 """
+
 import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,8 +54,13 @@ class SystemEntry:
 
 SYSTEMS: Tuple[SystemEntry, ...] = (
     SystemEntry(BERT_CLS, "bert_for_classification", "BertClsSystem"),
-    SystemEntry(BERT_CLS_INT8, "bert_for_classification", "BertClsSystem",
-                options={"int8": True}, trains=False),
+    SystemEntry(
+        BERT_CLS_INT8,
+        "bert_for_classification",
+        "BertClsSystem",
+        options={"int8": True},
+        trains=False,
+    ),
     SystemEntry(HF, "hugging_face", "HuggingFaceSystem", peer=True),
     SystemEntry(ALLENNLP, "basic_classifier", "BasicClassifierSystem", peer=True),
 )

@@ -3,6 +3,7 @@ The text-to-tensors path shared by the systems built on AllenNLP (bert_cls and A
 `basic_classifier`): a dataset reader's Instances, batched as AllenNLP's data loaders and
 predictors batch them.
 """
+
 from typing import Any, Dict, List
 
 import torch
@@ -52,8 +53,10 @@ class AllenNlpStyleSystem(System):
     def lengths(self, texts):
         lengths: List[int] = []
         for start in range(0, len(texts), INFER_BATCH_SIZE):
-            instances = [self.reader.text_to_instance(text)
-                         for text in texts[start : start + INFER_BATCH_SIZE]]
+            instances = [
+                self.reader.text_to_instance(text)
+                for text in texts[start : start + INFER_BATCH_SIZE]
+            ]
             mask = self._indexer_output(self._tensors(instances))[self.mask_key]
             lengths += mask.sum(dim=1).tolist()
         return lengths

@@ -2,6 +2,7 @@
 What every measured system provides to the worker (`benchmarks.worker`), and the classifier
 weights they all share.
 """
+
 from typing import Any, Dict, List
 
 import torch

@@ -3,6 +3,7 @@ AllenNLP: `basic_classifier` with a `pretrained_transformer` tokenizer (`max_len
 indexer and embedder, and a `bert_pooler` (dropout 0.1 in the classifier, as in the other
 systems). Inference goes through AllenNLP's `text_classifier` predictor's `predict_batch_json`.
 """
+
 from pathlib import Path
 
 from allennlp.data.dataset_readers import TextClassificationJsonReader

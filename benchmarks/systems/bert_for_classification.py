@@ -4,6 +4,7 @@ tokenizer, bert-pretrained indexer with `max_pieces` 128, dropout 0.1) with the 
 fast paths, optionally quantized to int8 (inference only). Inference goes through its
 predictor's `predict_batch_json`.
 """
+
 import inspect
 import json
 from pathlib import Path
@@ -13,14 +14,13 @@ from allennlp.data import DatasetReader
 from allennlp.models import Model
 
 import bert_cls  # noqa: F401  (registers the classes)
-from bert_cls.models import BertForClassification
-from bert_cls.modules.fast_bert import quantize_int8  # the benchmark's one import of it
-from bert_cls.predictors import BertForClassificationPredictor
-
 from benchmarks.paths import SPAMASSASSIN_CONFIG
 from benchmarks.settings import LABELS, MAX_PIECES
 from benchmarks.systems.allennlp_pipeline import AllenNlpStyleSystem, label_vocabulary
 from benchmarks.systems.base import same_classifier
+from bert_cls.models import BertForClassification
+from bert_cls.modules.fast_bert import quantize_int8  # the benchmark's one import of it
+from bert_cls.predictors import BertForClassificationPredictor
 
 # Reported in the JSON: the model's defaults for these, as the benchmark measures them.
 FAST_PATH_PARAMETERS = ("fused_layers", "padding_free_inference")

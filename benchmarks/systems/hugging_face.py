@@ -3,6 +3,7 @@ Hugging Face transformers: `BertForSequenceClassification` with `BertTokenizerFa
 (`max_length` 128, truncation, padding to the longest in the batch). Inference is
 tokenizer(...) + model(...) + argmax + id2label under `torch.no_grad()`.
 """
+
 from pathlib import Path
 
 import torch
@@ -31,8 +32,9 @@ class HuggingFaceSystem(System):
             self.model.eval()
 
     def _encode(self, texts):
-        return self.tokenizer(texts, padding=True, truncation=True, max_length=MAX_PIECES,
-                              return_tensors="pt")
+        return self.tokenizer(
+            texts, padding=True, truncation=True, max_length=MAX_PIECES, return_tensors="pt"
+        )
 
     def predict(self, texts):
         with torch.no_grad():

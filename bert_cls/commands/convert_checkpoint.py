@@ -8,6 +8,7 @@ pytorch-pretrained-bert 0.6.2 layout (`bert_cls.modules.checkpoint_conversion`).
 On success it prints what it wrote; a source it cannot convert, or an existing DESTINATION
 without `--force`, exits with status 1 and `error: ...` on stderr.
 """
+
 import argparse
 import logging
 import sys

@@ -6,6 +6,7 @@ Both the model side (`bert_cls.modules.bert_loading`) and the data side
 (`bert_cls.data.token_indexers`) resolve their strings here, so that one name means the same
 files to both.
 """
+
 import importlib.util
 import os
 from pathlib import Path
@@ -119,7 +120,8 @@ def resolve_vocab_file(name: str) -> Path:
         vocab = path / VOCAB_FILE
         if not vocab.is_file():
             raise ConfigurationError(
-                f"BERT vocabulary directory '{name}' has no {VOCAB_FILE}; pass the vocab file's path."
+                f"BERT vocabulary directory '{name}' has no {VOCAB_FILE}; "
+                "pass the vocab file's path."
             )
         return vocab
     if path.is_file():

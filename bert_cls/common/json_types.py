@@ -2,6 +2,7 @@
 How error messages name the type of a JSON value: the names a user reading the JSON would use,
 from the Python type `json.loads` gave it.
 """
+
 from typing import Any, Dict
 
 JSON_TYPE_NAMES: Dict[type, str] = {

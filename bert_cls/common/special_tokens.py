@@ -2,6 +2,7 @@
 BERT's special wordpieces, as every BERT `vocab.txt` spells them, shared by the tokenizer, the
 indexer and the readers.
 """
+
 PAD = "[PAD]"
 UNK = "[UNK]"
 CLS = "[CLS]"

@@ -327,7 +327,7 @@ class BertForClassification(Model):
                 f"max_pieces to at most {config.max_position_embeddings} and keep "
                 f"truncate_long_sequences true; or, to classify long inputs by windows, set "
                 f"the indexer's truncate_long_sequences false and the model's window_pooling "
-                f"(\"mean\" or \"max\")."
+                f'("mean" or "max").'
             )
 
     def _check_windows_fit_bert(self, window_ids: torch.Tensor) -> None:

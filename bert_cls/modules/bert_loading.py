@@ -13,6 +13,7 @@ Accepted forms:
 Every call builds new modules: two models loaded from one string never share parameters.
 Problems raise `ConfigurationError` naming the file and what was expected.
 """
+
 import json
 import logging
 import math
@@ -92,7 +93,9 @@ def find_checkpoint_directory(root: Path, archive: Path) -> Path:
 
 
 def read_bert_config(directory: Path) -> Tuple[BertConfig, Path]:
-    config_file = next((directory / name for name in CONFIG_FILES if (directory / name).is_file()), None)
+    config_file = next(
+        (directory / name for name in CONFIG_FILES if (directory / name).is_file()), None
+    )
     if config_file is None:
         raise ConfigurationError(
             f"BERT checkpoint directory '{directory}' has no {' or '.join(CONFIG_FILES)}."
@@ -117,7 +120,8 @@ def read_bert_config(directory: Path) -> Tuple[BertConfig, Path]:
     if not isinstance(hidden_act, str) or hidden_act not in ACT2FN:
         raise ConfigurationError(
             f"BERT config '{config_file}' has hidden_act '{hidden_act}', which "
-            f"pytorch-pretrained-bert 0.6.2 does not implement (it has {', '.join(sorted(ACT2FN))})."
+            f"pytorch-pretrained-bert 0.6.2 does not implement "
+            f"(it has {', '.join(sorted(ACT2FN))})."
         )
     # pytorch-pretrained-bert would silently ignore these and compute something else.
     eps = config.get("layer_norm_eps", PPB_LAYER_NORM_EPS)
@@ -140,7 +144,8 @@ def find_weights_file(directory: Path) -> Path:
         if (directory / name).is_file():
             return directory / name
     raise ConfigurationError(
-        f"BERT checkpoint directory '{directory}' has no weights: expected {' or '.join(WEIGHT_FILES)}."
+        f"BERT checkpoint directory '{directory}' has no weights: "
+        f"expected {' or '.join(WEIGHT_FILES)}."
     )
 
 
@@ -225,7 +230,9 @@ def normalize_bert_state_dict(state_dict: Dict[str, torch.Tensor]) -> Dict[str, 
     """
     if any(key.startswith(BERT_PREFIX) for key in state_dict):
         state_dict = {
-            key[len(BERT_PREFIX) :]: value for key, value in state_dict.items() if key.startswith(BERT_PREFIX)
+            key[len(BERT_PREFIX) :]: value
+            for key, value in state_dict.items()
+            if key.startswith(BERT_PREFIX)
         }
     normalized = {}
     for key, value in state_dict.items():
@@ -270,7 +277,9 @@ def load_bert_directory(directory: Path) -> BertModel:
 
 
 def load_bert_checkpoint(directory: Path) -> LoadedCheckpoint:
-    """`load_bert_directory`, also saying which files were read and whether the pooler was missing."""
+    """
+    `load_bert_directory`, also saying which files were read and whether the pooler was missing.
+    """
     config, config_file = read_bert_config(directory)
     weights_file = find_weights_file(directory)
     state_dict = normalize_bert_state_dict(read_state_dict(weights_file))
@@ -285,7 +294,9 @@ def load_bert_checkpoint(directory: Path) -> LoadedCheckpoint:
         )
     unexpected = sorted(set(state_dict) - set(model.state_dict()))
     if unexpected:
-        logger.info("Ignoring weights from '%s' that BertModel does not use: %s", weights_file, unexpected)
+        logger.info(
+            "Ignoring weights from '%s' that BertModel does not use: %s", weights_file, unexpected
+        )
     # One tensor at a time, each dropped once copied: the whole checkpoint is never in memory
     # next to the model (what `load_state_dict` would need). Shapes were checked above.
     targets = model.state_dict()

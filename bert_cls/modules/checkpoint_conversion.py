@@ -25,6 +25,7 @@ other than 1e-12, relative position embeddings) raise a `ConfigurationError`.
 An existing DESTINATION is only replaced with `force` (`--force`). Everything is written next to
 DESTINATION first and moved into place at the end, so a failure leaves nothing half-written.
 """
+
 import gzip
 import json
 import logging
@@ -195,9 +196,10 @@ def normalized_tar_info(info: tarfile.TarInfo) -> tarfile.TarInfo:
 
 def write_reproducible_tar_gz(directory: Path, archive: Path) -> None:
     """A `.tar.gz` of the files in `directory` whose bytes depend on their contents only."""
-    with open(archive, "wb") as raw, gzip.GzipFile(
-        filename="", mode="wb", fileobj=raw, mtime=0
-    ) as gz:
+    with (
+        open(archive, "wb") as raw,
+        gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as gz,
+    ):
         with tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar:
             for path in sorted(directory.iterdir()):
                 tar.add(path, arcname=path.name, recursive=False, filter=normalized_tar_info)

@@ -3,6 +3,7 @@ Per-line error records of the `bert_for_classification` predictor: one bad predi
 fails only itself. `parse_line` turns an input line into the input or into its error record;
 `error_record_for` turns a problem found later into the record of the line it came from.
 """
+
 import json
 import logging
 from typing import Optional, Union
@@ -77,8 +78,7 @@ def parse_line(line: str, input_line: int) -> Union[NumberedInput, ErrorRecord]:
         )
     except (ValueError, RecursionError) as error:  # RecursionError: nested too deeply
         return error_record(
-            f"line is not valid JSON ({type(error).__name__}: {error}): "
-            f"{excerpt(line.strip())}",
+            f"line is not valid JSON ({type(error).__name__}: {error}): {excerpt(line.strip())}",
             input_line,
         )
     if not isinstance(inputs, dict):

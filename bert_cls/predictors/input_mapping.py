@@ -2,6 +2,7 @@
 From a prediction input (a JSON object) to the text or texts the reader makes an instance of,
 with the checks that name what is wrong with an input (`BadPredictionInput`).
 """
+
 import json
 from typing import Any, Dict, List
 
@@ -62,8 +63,7 @@ def check_is_text(key: str, value: Any) -> None:
     """Raises `BadPredictionInput` naming `key` and `value`'s JSON type unless it is a string."""
     if not isinstance(value, str):
         raise BadPredictionInput(
-            f"'{key}' must be a string, got {json_type_name(value)} "
-            f"({excerpt(json.dumps(value))})"
+            f"'{key}' must be a string, got {json_type_name(value)} ({excerpt(json.dumps(value))})"
         )
 
 

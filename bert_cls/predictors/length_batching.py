@@ -2,6 +2,7 @@
 Length-sorted sub-batching of a prediction batch: instances of similar length in wordpieces run
 together, so that short inputs are not padded to a long one.
 """
+
 from typing import List, Sequence
 
 from allennlp.data import Instance, Vocabulary

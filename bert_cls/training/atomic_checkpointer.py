@@ -8,6 +8,7 @@ preempted machine) leaves a truncated newest checkpoint, or a model state withou
 state, and `--recover` takes the newest one and fails with `EOFError: Ran out of input` or
 `FileNotFoundError`. On the fixture config, about one random SIGKILL in five hit such a moment.
 """
+
 import os
 import shutil
 import tempfile

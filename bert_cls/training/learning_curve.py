@@ -56,11 +56,15 @@ class LearningCurveCallback(TrainerCallback):
         self._batches_in_epoch = batch_number
         if batch_number % self._every_n_batches == 0:
             point = {"epoch": epoch, "batch": self._batches_before_epoch + batch_number}
-            point.update({key: batch_metrics[key] for key in ("loss", "accuracy") if key in batch_metrics})
+            point.update(
+                {key: batch_metrics[key] for key in ("loss", "accuracy") if key in batch_metrics}
+            )
             self._append(point)
 
     @overrides
-    def on_epoch(self, trainer, metrics: Dict[str, Any], epoch: int, is_primary: bool = True, **kwargs) -> None:
+    def on_epoch(
+        self, trainer, metrics: Dict[str, Any], epoch: int, is_primary: bool = True, **kwargs
+    ) -> None:
         if not is_primary or epoch < 0:
             return
         self._batches_before_epoch += self._batches_in_epoch

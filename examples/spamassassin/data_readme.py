@@ -65,7 +65,8 @@ version of a multipart/alternative when it has one, attachments and other parts 
 Transfer encodings are undone and each part decoded with its charset (else UTF-8, else
 latin-1). Whitespace is normalized and the text cut at {MAX_TEXT_CHARS:,} characters. The raw
 bytes come from the package's `.txt` files (its `.json` texts replaced non-UTF-8 bytes).{
-json_fallback_note(counts)}
+        json_fallback_note(counts)
+    }
 
 ## Counts
 

@@ -34,8 +34,13 @@ from typing import List, Optional, Sequence
 
 from tqdm import tqdm
 
-from examples.spamassassin.corpus import SPLITS, CorpusCounts, Email, SpamAssassinDataError
-from examples.spamassassin.corpus import per_label
+from examples.spamassassin.corpus import (
+    SPLITS,
+    CorpusCounts,
+    Email,
+    SpamAssassinDataError,
+    per_label,
+)
 from examples.spamassassin.data_readme import readme_text
 from examples.spamassassin.email_text import email_to_text
 from examples.spamassassin.npm_package import (

@@ -165,7 +165,7 @@ def check_accuracy_agrees(
 ) -> None:
     reported = evaluate_metrics.get("accuracy")
     if reported is None:
-        raise ReportError(f"{paths['test_metrics']} has no \"accuracy\"")
+        raise ReportError(f'{paths["test_metrics"]} has no "accuracy"')
     if not math.isclose(accuracy, reported, rel_tol=0.0, abs_tol=1e-9):
         raise ReportError(
             f"the accuracy of {paths['predictions']} against {paths['test_data']} is "

@@ -1,6 +1,7 @@
 """
 `benchmarks.flops`: FLOP counting on hand-computed numbers.
 """
+
 from benchmarks import flops
 
 

@@ -2,6 +2,7 @@
 `benchmarks.goals`: the goal logic on synthetic numbers (no timing, no model), and the goals
 table's rows (`benchmarks.report.goal_rows`) for goals that could not be judged.
 """
+
 import pytest
 
 from benchmarks import goals as benchmark_goals
@@ -11,7 +12,8 @@ from tests.benchmarks.summaries import ALLENNLP, BERT_CLS, HF, INT8, synthetic_s
 
 def goals_by_name(summary, accuracy, max_drop=0.01):
     results = benchmark_goals.evaluate_goals(
-        summary, accuracy, benchmark_goals.default_goals(max_drop))
+        summary, accuracy, benchmark_goals.default_goals(max_drop)
+    )
     return {result["goal"]: result for result in results}
 
 

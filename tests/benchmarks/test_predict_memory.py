@@ -3,6 +3,7 @@
 the input lazily and writes each output as it is predicted, and the predictor keeps nothing
 per line. Measured with `benchmarks.predict_memory` (which also prints the figures).
 """
+
 import pytest
 
 from benchmarks import predict_memory

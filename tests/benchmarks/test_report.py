@@ -1,6 +1,7 @@
 """
 `benchmarks.report`: the ratio table on synthetic numbers (no timing, no model).
 """
+
 from benchmarks import report
 from tests.benchmarks.summaries import ALLENNLP, BERT_CLS, HF, INT8, synthetic_summary
 
@@ -19,4 +20,5 @@ def test_table_cells_hold_the_value_and_the_ratio_to_the_best_peer():
     markdown = report.markdown_table(["system"] + header[1:], rows)
     lines = markdown.splitlines()
     assert len(lines) == 2 + 4 and all(
-        line.startswith("| ") or line.startswith("|---") for line in lines)
+        line.startswith("| ") or line.startswith("|---") for line in lines
+    )

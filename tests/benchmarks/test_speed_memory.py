@@ -2,6 +2,7 @@
 `benchmarks.speed_memory`, the run's orchestration: the round-robin order, and a parent
 process that imports none of the libraries under test.
 """
+
 import json
 import subprocess
 import sys
@@ -13,7 +14,11 @@ from tests.paths import PROJECT_ROOT
 def test_round_robin_order_rotates():
     systems = ["a", "b", "c"]
     assert [speed_memory.rotated(systems, rep) for rep in range(4)] == [
-        ["a", "b", "c"], ["b", "c", "a"], ["c", "a", "b"], ["a", "b", "c"]]
+        ["a", "b", "c"],
+        ["b", "c", "a"],
+        ["c", "a", "b"],
+        ["a", "b", "c"],
+    ]
 
 
 def test_the_parent_process_imports_no_library_under_test():
@@ -24,6 +29,7 @@ def test_the_parent_process_imports_no_library_under_test():
         "import benchmarks.speed_memory, benchmarks.predict_memory\n"
         f"print(json.dumps([name for name in {heavy!r} if name in sys.modules]))\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True,
-                            text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True
+    )
     assert json.loads(result.stdout) == []

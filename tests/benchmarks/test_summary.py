@@ -2,6 +2,7 @@
 `benchmarks.summary`: the best peer, and medians and GEMM fractions from synthetic raw
 measurements (no timing, no model).
 """
+
 import pytest
 
 from benchmarks import summary as summaries
@@ -35,8 +36,10 @@ def test_summary_takes_medians_and_divides_by_the_gemm_reference():
             INT8: {"unavailable": "ImportError"},
         },
         "training": {
-            BERT_CLS: {"reps": [{"seconds": 2.0, "examples": 2, "lengths": [[10, 10]]}],
-                       "peak_rss_kb": 3072 * 1024},
+            BERT_CLS: {
+                "reps": [{"seconds": 2.0, "examples": 2, "lengths": [[10, 10]]}],
+                "peak_rss_kb": 3072 * 1024,
+            },
         },
         "training_mmap_threshold": {
             BERT_CLS: {"steps": 3, "peak_rss_kb": 1536 * 1024},

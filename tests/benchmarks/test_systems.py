@@ -2,6 +2,7 @@
 `benchmarks.systems`: every registered system names an adapter that exists, and the tables'
 order and peers.
 """
+
 import importlib
 
 import pytest
@@ -19,7 +20,11 @@ def test_every_entry_names_a_system_adapter(entry):
 
 def test_systems_in_table_order_with_hf_and_allennlp_as_peers():
     assert systems.INFERENCE_SYSTEMS == (
-        systems.BERT_CLS, systems.BERT_CLS_INT8, systems.HF, systems.ALLENNLP)
+        systems.BERT_CLS,
+        systems.BERT_CLS_INT8,
+        systems.HF,
+        systems.ALLENNLP,
+    )
     assert systems.TRAINING_SYSTEMS == (systems.BERT_CLS, systems.HF, systems.ALLENNLP)
     assert systems.PEERS == (systems.HF, systems.ALLENNLP)
 

@@ -1,6 +1,7 @@
 """
 `benchmarks.workloads`: subjects, bodies and cutting texts at whole words (fixture vocabulary).
 """
+
 from transformers import BertTokenizerFast
 
 from benchmarks import workloads
@@ -9,7 +10,9 @@ from tests.paths import FIXTURES_ROOT
 
 def test_subject_is_the_first_line_and_the_body_the_rest():
     assert workloads.subject_and_body("Re: hello\nfirst line\n\nsecond") == (
-        "Re: hello", "first line\n\nsecond")
+        "Re: hello",
+        "first line\n\nsecond",
+    )
     assert workloads.subject_and_body("only a subject") == ("only a subject", "")
 
 

@@ -3,6 +3,7 @@ Bad prediction input through the real `allennlp predict` (default predictor, no 
 each bad line gets an error record `{"error": ..., "input_line": N}` in its place, and the good
 lines around it are predicted. See `BertForClassificationPredictor`'s docstring.
 """
+
 import json
 import time
 from pathlib import Path
@@ -23,8 +24,14 @@ GOOD_AFTER = json.dumps({"sentence": "a dull , boring plot", "id": "after"})
 # (bad line, what its error must say)
 BAD_LINES = {
     "malformed_json": ('{"text": "the plot", ', "line is not valid JSON (Expecting property name"),
-    "json_array": ('["a", "b"]', "must be a JSON object with a 'sentence' or 'text' key, got an array"),
-    "json_string": ('"just text"', "must be a JSON object with a 'sentence' or 'text' key, got a string"),
+    "json_array": (
+        '["a", "b"]',
+        "must be a JSON object with a 'sentence' or 'text' key, got an array",
+    ),
+    "json_string": (
+        '"just text"',
+        "must be a JSON object with a 'sentence' or 'text' key, got a string",
+    ),
     "no_text_key": ('{"body": "hello"}', "needs a 'sentence' or 'text' key; got keys ['body']"),
     "number_text": ('{"text": 42}', "'text' must be a string, got a number ('42')"),
     "null_text": ('{"sentence": null}', "'sentence' must be a string, got null"),
@@ -67,7 +74,9 @@ def test_bad_line_gets_an_error_record_and_predict_goes_on(archive, tmp_path, ca
     bad_line, message = BAD_LINES[case]
     # Batch size 2: the bad line shares a batch with a good one (predict_batch_json), and the
     # last line is a batch of its own (predict_json).
-    outputs, result = predict(archive, [GOOD_BEFORE, bad_line, GOOD_AFTER], tmp_path, "--batch-size", "2")
+    outputs, result = predict(
+        archive, [GOOD_BEFORE, bad_line, GOOD_AFTER], tmp_path, "--batch-size", "2"
+    )
     assert len(outputs) == 3
     assert_prediction(outputs[0], "before")
     assert set(outputs[1]) == {"error", "input_line"}
@@ -106,7 +115,9 @@ def test_error_record_keeps_the_inputs_id(archive, tmp_path):
 
 
 def test_not_utf8_on_stdin_gets_an_error_record(archive, tmp_path):
-    data = (GOOD_BEFORE + "\n").encode() + b'{"text": "caf\xe9 \xff"}\n' + (GOOD_AFTER + "\n").encode()
+    data = (
+        (GOOD_BEFORE + "\n").encode() + b'{"text": "caf\xe9 \xff"}\n' + (GOOD_AFTER + "\n").encode()
+    )
     output = tmp_path / "output.jsonl"
     allennlp(
         ["predict", str(archive), "-", "--output-file", str(output), "--silent"],
@@ -116,7 +127,10 @@ def test_not_utf8_on_stdin_gets_an_error_record(archive, tmp_path):
     outputs = read_jsonl(output)
     assert len(outputs) == 3
     assert_prediction(outputs[0], "before")
-    assert outputs[1] == {"error": "line is not valid UTF-8 (byte 0xe9 at column 14)", "input_line": 2}
+    assert outputs[1] == {
+        "error": "line is not valid UTF-8 (byte 0xe9 at column 14)",
+        "input_line": 2,
+    }
     assert_prediction(outputs[2], "after")
 
 
@@ -135,7 +149,16 @@ def test_not_utf8_in_a_file_stops_predict_after_the_lines_read_before_it(archive
         file.write((GOOD_AFTER + "\n").encode())
     output = tmp_path / "output.jsonl"
     result = allennlp(
-        ["predict", str(archive), str(inputs), "--output-file", str(output), "--silent", "--batch-size", "8"],
+        [
+            "predict",
+            str(archive),
+            str(inputs),
+            "--output-file",
+            str(output),
+            "--silent",
+            "--batch-size",
+            "8",
+        ],
         check=False,
         text=True,
     )
@@ -152,7 +175,9 @@ def test_one_megabyte_text_is_truncated_and_predicted_quickly(archive, tmp_path)
     text = (words * (1_000_000 // len(words) + 1))[:1_000_000]
     line = json.dumps({"text": text, "id": "huge"})
     start = time.perf_counter()
-    outputs, result = predict(archive, [GOOD_BEFORE, line, GOOD_AFTER], tmp_path, "--batch-size", "2")
+    outputs, result = predict(
+        archive, [GOOD_BEFORE, line, GOOD_AFTER], tmp_path, "--batch-size", "2"
+    )
     elapsed = time.perf_counter() - start
     assert [output["id"] for output in outputs] == ["before", "huge", "after"]
     assert_prediction(outputs[1], "huge")

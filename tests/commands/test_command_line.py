@@ -2,6 +2,7 @@
 The real `allennlp` command line in a subprocess: train, evaluate and predict with the plugin,
 found through `.allennlp_plugins` (run from the project root) and through `--include-package`.
 """
+
 import json
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 from tests import cli
 from tests.cli import FIXTURE_CONFIG as CONFIG
 from tests.cli import read_jsonl
-from tests.paths import FIXTURES_ROOT, FIXTURE_BERT, PROJECT_ROOT
+from tests.paths import FIXTURE_BERT, FIXTURES_ROOT, PROJECT_ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -30,15 +31,29 @@ def test_train_evaluate_predict_through_allennlp_plugins(tmp_path):
 
     evaluation = tmp_path / "evaluation.json"
     allennlp(
-        ["evaluate", str(run / "model.tar.gz"), "fixtures/data/dev.jsonl", "--output-file", str(evaluation)],
+        [
+            "evaluate",
+            str(run / "model.tar.gz"),
+            "fixtures/data/dev.jsonl",
+            "--output-file",
+            str(evaluation),
+        ],
         cwd=PROJECT_ROOT,
     )
     assert set(json.loads(evaluation.read_text())) >= {"accuracy", "loss"}
 
     predictions = tmp_path / "predictions.jsonl"
     allennlp(
-        ["predict", str(run / "model.tar.gz"), "fixtures/data/predict.jsonl",
-         "--output-file", str(predictions), "--silent", "--batch-size", "2"],
+        [
+            "predict",
+            str(run / "model.tar.gz"),
+            "fixtures/data/predict.jsonl",
+            "--output-file",
+            str(predictions),
+            "--silent",
+            "--batch-size",
+            "2",
+        ],
         cwd=PROJECT_ROOT,
     )
     outputs = read_jsonl(predictions)
@@ -60,12 +75,25 @@ def test_train_elsewhere_with_include_package(tmp_path):
         }
     )
     # Without the plugin (no .allennlp_plugins here, no --include-package) the names are unknown.
-    without = allennlp(["train", CONFIG, "-s", str(tmp_path / "without"), "-o", overrides], cwd=tmp_path, check=False)
+    without = allennlp(
+        ["train", CONFIG, "-s", str(tmp_path / "without"), "-o", overrides],
+        cwd=tmp_path,
+        check=False,
+    )
     assert without.returncode != 0
     assert "checked_text_classification_json not in acceptable choices" in without.stderr
 
     allennlp(
-        ["train", CONFIG, "-s", str(tmp_path / "run"), "-o", overrides, "--include-package", "bert_cls"],
+        [
+            "train",
+            CONFIG,
+            "-s",
+            str(tmp_path / "run"),
+            "-o",
+            overrides,
+            "--include-package",
+            "bert_cls",
+        ],
         cwd=tmp_path,
     )
     assert (tmp_path / "run" / "model.tar.gz").is_file()

@@ -2,6 +2,7 @@
 Configuration mistakes through the real `allennlp train`: each one fails with a
 `ConfigurationError` whose message says what is wrong and names the file or setting.
 """
+
 import json
 import shutil
 from pathlib import Path
@@ -51,7 +52,9 @@ def test_indexer_vocabulary_larger_than_berts_embedding_table(tmp_path):
     vocab = tmp_path / "big_vocab.txt"
     original = VOCAB.read_text()
     vocab.write_text("".join(f"[unused{i}]\n" for i in range(40)) + original)
-    stderr = train_fails(tmp_path, {"dataset_reader.token_indexers.bert.pretrained_model": str(vocab)})
+    stderr = train_fails(
+        tmp_path, {"dataset_reader.token_indexers.bert.pretrained_model": str(vocab)}
+    )
     assert "is outside this BERT's embedding table (vocab_size 38)" in stderr
     assert "Point the indexer's pretrained_model at the model's own vocab.txt" in stderr
 

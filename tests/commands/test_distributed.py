@@ -2,6 +2,7 @@
 Distributed data-parallel training through the real `allennlp train`: two CPU worker processes
 (gloo backend) from `configs/distributed/bert_for_classification_2cpu.jsonnet`.
 """
+
 import json
 
 import pytest

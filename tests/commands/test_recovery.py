@@ -22,6 +22,7 @@ AllenNLP's default checkpointer writes checkpoints in place, so a kill during a 
 truncated newest checkpoint that `--recover` fails on (2 of 12 random SIGKILLs on this
 config); these runs use `bert_cls`'s "atomic" checkpointer, which cannot leave one.
 """
+
 import json
 import os
 import shutil

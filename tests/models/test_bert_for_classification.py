@@ -73,7 +73,10 @@ class TestBertForClassification(ModelTestCase):
 
     def test_num_labels_from_vocab_or_given(self):
         assert BertForClassification(self.vocab, BERT)._classification_layer.out_features == 2
-        assert BertForClassification(self.vocab, BERT, num_labels=7)._classification_layer.out_features == 7
+        assert (
+            BertForClassification(self.vocab, BERT, num_labels=7)._classification_layer.out_features
+            == 7
+        )
         vocab = Vocabulary()
         vocab.add_tokens_to_namespace(["a", "b", "c"], "topic_labels")
         model = BertForClassification(vocab, BERT, label_namespace="topic_labels")
@@ -82,7 +85,9 @@ class TestBertForClassification(ModelTestCase):
     def test_num_labels_below_the_vocabulary_size_is_a_configuration_error(self):
         vocab = Vocabulary()
         vocab.add_tokens_to_namespace(["a", "b", "c"], "topic_labels")
-        with pytest.raises(ConfigurationError, match=r"num_labels is 2.*'topic_labels' has 3 labels"):
+        with pytest.raises(
+            ConfigurationError, match=r"num_labels is 2.*'topic_labels' has 3 labels"
+        ):
             BertForClassification(vocab, BERT, num_labels=2, label_namespace="topic_labels")
         model = BertForClassification(vocab, BERT, num_labels=3, label_namespace="topic_labels")
         assert model._classification_layer.out_features == 3
@@ -124,7 +129,9 @@ class TestBertForClassification(ModelTestCase):
         optimizer = torch.optim.Adam(model.parameters(), lr=0.1)
         model(**self.batch())["loss"].backward()
         optimizer.step()
-        changed = [n for n, p in model.bert_model.named_parameters() if not torch.equal(p, before[n])]
+        changed = [
+            n for n, p in model.bert_model.named_parameters() if not torch.equal(p, before[n])
+        ]
         assert "pooler.dense.weight" in changed
         assert "encoder.layer.0.attention.self.query.weight" in changed
 
@@ -140,10 +147,14 @@ class TestBertForClassification(ModelTestCase):
             assert torch.equal(value, pretrained[name]), name
 
     def test_regularizer_penalty_enters_the_training_loss(self):
-        regularizer = RegularizerApplicator([("_classification_layer.weight", L2Regularizer(alpha=0.5))])
+        regularizer = RegularizerApplicator(
+            [("_classification_layer.weight", L2Regularizer(alpha=0.5))]
+        )
         model = BertForClassification(self.vocab, BERT, regularizer=regularizer)
         penalty = model.get_regularization_penalty()
-        assert penalty.item() == pytest.approx(0.5 * model._classification_layer.weight.pow(2).sum().item())
+        assert penalty.item() == pytest.approx(
+            0.5 * model._classification_layer.weight.pow(2).sum().item()
+        )
         loader = SimpleDataLoader(self.instances, batch_size=len(self.instances), vocab=self.vocab)
         trainer = GradientDescentTrainer(model, torch.optim.SGD(model.parameters(), lr=0.0), loader)
         model.eval()
@@ -185,8 +196,16 @@ class TestBertForClassification(ModelTestCase):
 
         params = inspect.signature(BertForClassification.__init__).parameters
         assert list(params)[:10] == [
-            "self", "vocab", "bert_model", "dropout", "num_labels", "index",
-            "label_namespace", "trainable", "initializer", "regularizer",
+            "self",
+            "vocab",
+            "bert_model",
+            "dropout",
+            "num_labels",
+            "index",
+            "label_namespace",
+            "trainable",
+            "initializer",
+            "regularizer",
         ]
         assert params["dropout"].default == 0.0
         assert params["num_labels"].default is None
@@ -241,7 +260,10 @@ class TestBertForClassification(ModelTestCase):
         batch = self.batch()
         bert = batch["tokens"]["bert"]
         _, pooled = model.bert_model(
-            bert["token_ids"], bert["type_ids"], bert["wordpiece_mask"].long(), output_all_encoded_layers=False
+            bert["token_ids"],
+            bert["type_ids"],
+            bert["wordpiece_mask"].long(),
+            output_all_encoded_layers=False,
         )
         expected = model._classification_layer(pooled)
         assert torch.allclose(model(**batch)["logits"], expected, atol=1e-6)
@@ -259,5 +281,7 @@ class TestBertForClassification(ModelTestCase):
 
     def test_wordpiece_ids_beyond_the_embedding_table(self):
         ids = torch.tensor([[2, 500, 3]])
-        with pytest.raises(ConfigurationError, match=r"outside this BERT's embedding table \(vocab_size 38\)"):
+        with pytest.raises(
+            ConfigurationError, match=r"outside this BERT's embedding table \(vocab_size 38\)"
+        ):
             self.model(tokens={"bert": {"token_ids": ids}})

@@ -1,4 +1,5 @@
 """Small random BERTs and their inputs for the module tests."""
+
 from typing import Tuple
 
 import torch

@@ -3,6 +3,7 @@ A `.safetensors` checkpoint is read without unpickling anything: with every way 
 blocked, the Hugging Face fixture still loads, while the pickled `pytorch_model.bin` of the
 pytorch-pretrained-bert fixture (the control) cannot.
 """
+
 import pickle
 
 import pytest
@@ -11,7 +12,7 @@ from allennlp.common.checks import ConfigurationError
 from safetensors.torch import load_file
 
 from bert_cls.modules.bert_loading import load_bert_model
-from tests.paths import FIXTURES_ROOT, FIXTURE_BERT
+from tests.paths import FIXTURE_BERT, FIXTURES_ROOT
 
 
 class UnpicklingForbidden(AssertionError):

@@ -1,4 +1,7 @@
-"""`bert_cls.modules.checkpoint_conversion`: BERT checkpoints to the pytorch-pretrained-bert layout."""
+"""
+`bert_cls.modules.checkpoint_conversion`: BERT checkpoints to the pytorch-pretrained-bert layout.
+"""
+
 import json
 import logging
 import shutil
@@ -47,23 +50,32 @@ def ppb_pooled(model: PpbBertModel, ids: torch.Tensor, mask: torch.Tensor) -> to
 
 def transformers_pooled(hf_dir: Path, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     # transformers 4.20 cannot read model.safetensors itself, so the weights are loaded by hand.
-    model = transformers.BertModel(transformers.BertConfig.from_json_file(str(hf_dir / "config.json")))
+    model = transformers.BertModel(
+        transformers.BertConfig.from_json_file(str(hf_dir / "config.json"))
+    )
     result = model.load_state_dict(load_file(str(hf_dir / "model.safetensors")), strict=False)
     assert set(result.missing_keys) <= {"embeddings.position_ids"}
     assert result.unexpected_keys == []
     model.eval()
     with torch.no_grad():
-        return model(input_ids=ids, attention_mask=mask, token_type_ids=torch.zeros_like(ids)).pooler_output
+        return model(
+            input_ids=ids, attention_mask=mask, token_type_ids=torch.zeros_like(ids)
+        ).pooler_output
 
 
-def assert_converted_matches_transformers(hf_dir: Path, converted: Path, sentences: List[str]) -> float:
+def assert_converted_matches_transformers(
+    hf_dir: Path, converted: Path, sentences: List[str]
+) -> float:
     ids, mask = tokenize(hf_dir / "vocab.txt", sentences)
     assert mask.min() == 0, "the input should exercise padding"
     reference = transformers_pooled(hf_dir, ids, mask)
     diffs = []
     for model in (PpbBertModel.from_pretrained(str(converted)), load_bert_model(str(converted))):
         diffs.append((ppb_pooled(model, ids, mask) - reference).abs().max().item())
-    print(f"\nmax abs pooled-output diff vs transformers (ppb from_pretrained, load_bert_model), {hf_dir}: {diffs}")
+    print(
+        "\nmax abs pooled-output diff vs transformers (ppb from_pretrained, load_bert_model), "
+        f"{hf_dir}: {diffs}"
+    )
     assert max(diffs) <= TOLERANCE
     return max(diffs)
 
@@ -105,9 +117,15 @@ def assert_same_tensors(left: Dict[str, torch.Tensor], right: Dict[str, torch.Te
 def test_all_minilm_l6_v2_converts_to_an_equivalent_ppb_checkpoint(tmp_path):
     hf_dir = installed_minilm_directory()
     if hf_dir is None:
-        pytest.skip(f"package {MINILM_PACKAGE} (the real all-MiniLM-L6-v2 checkpoint) is not installed")
+        pytest.skip(
+            f"package {MINILM_PACKAGE} (the real all-MiniLM-L6-v2 checkpoint) is not installed"
+        )
     converted = convert_checkpoint(str(hf_dir), tmp_path / "minilm")
-    assert sorted(path.name for path in converted.iterdir()) == ["bert_config.json", "pytorch_model.bin", "vocab.txt"]
+    assert sorted(path.name for path in converted.iterdir()) == [
+        "bert_config.json",
+        "pytorch_model.bin",
+        "vocab.txt",
+    ]
     assert_converted_matches_transformers(hf_dir, converted, MINILM_SENTENCES)
 
 
@@ -121,10 +139,14 @@ def test_fixture_converts_to_an_equivalent_ppb_checkpoint(fixture_conversion):
     assert_converted_matches_transformers(HF_DIR, fixture_conversion, FIXTURE_SENTENCES)
 
 
-def test_task_model_checkpoint_with_bert_prefix_and_gamma_beta_names(tmp_path, hf_copy, fixture_conversion):
+def test_task_model_checkpoint_with_bert_prefix_and_gamma_beta_names(
+    tmp_path, hf_copy, fixture_conversion
+):
     state = {}
     for key, value in load_file(str(hf_copy / "model.safetensors")).items():
-        key = key.replace("LayerNorm.weight", "LayerNorm.gamma").replace("LayerNorm.bias", "LayerNorm.beta")
+        key = key.replace("LayerNorm.weight", "LayerNorm.gamma").replace(
+            "LayerNorm.bias", "LayerNorm.beta"
+        )
         state["bert." + key] = value
     state["classifier.weight"] = torch.zeros(2, 12)
     state["classifier.bias"] = torch.zeros(2)
@@ -139,8 +161,17 @@ def test_position_ids_are_dropped(tmp_path, hf_copy):
     assert not any("position_ids" in key for key in converted_state(converted))
 
 
-def test_missing_pooler_is_filled_deterministically_with_a_warning(tmp_path, hf_copy, fixture_conversion, caplog):
-    save_weights(hf_copy, {k: v for k, v in load_file(str(hf_copy / "model.safetensors")).items() if "pooler" not in k})
+def test_missing_pooler_is_filled_deterministically_with_a_warning(
+    tmp_path, hf_copy, fixture_conversion, caplog
+):
+    save_weights(
+        hf_copy,
+        {
+            k: v
+            for k, v in load_file(str(hf_copy / "model.safetensors")).items()
+            if "pooler" not in k
+        },
+    )
     torch.manual_seed(123)
     expected_draw = torch.rand(3)
     torch.manual_seed(123)
@@ -173,7 +204,9 @@ def test_tar_gz_destination_is_reproducible_and_loads(tmp_path, fixture_conversi
     first = convert_checkpoint(str(HF_DIR), tmp_path / "first.tar.gz")
     second = convert_checkpoint(str(HF_DIR), tmp_path / "second.tar.gz")
     assert first.is_file() and first.read_bytes() == second.read_bytes()
-    assert_same_tensors(load_bert_model(str(first)).state_dict(), converted_state(fixture_conversion))
+    assert_same_tensors(
+        load_bert_model(str(first)).state_dict(), converted_state(fixture_conversion)
+    )
     assert sorted(path.name for path in tmp_path.iterdir()) == ["first.tar.gz", "second.tar.gz"]
 
 
@@ -185,7 +218,11 @@ def test_existing_destination_needs_force(tmp_path):
         convert_checkpoint(str(HF_DIR), destination)
     assert [path.name for path in destination.iterdir()] == ["keep.txt"]
     convert_checkpoint(str(HF_DIR), destination, force=True)
-    assert sorted(path.name for path in destination.iterdir()) == ["bert_config.json", "pytorch_model.bin", "vocab.txt"]
+    assert sorted(path.name for path in destination.iterdir()) == [
+        "bert_config.json",
+        "pytorch_model.bin",
+        "vocab.txt",
+    ]
     assert [path.name for path in tmp_path.iterdir()] == ["converted"]
 
 
@@ -207,7 +244,11 @@ def test_missing_source(tmp_path):
 
 @pytest.mark.parametrize(
     "field,value",
-    [("hidden_act", "gelu_new"), ("layer_norm_eps", 1e-5), ("position_embedding_type", "relative_key")],
+    [
+        ("hidden_act", "gelu_new"),
+        ("layer_norm_eps", 1e-5),
+        ("position_embedding_type", "relative_key"),
+    ],
 )
 def test_config_ppb_cannot_represent(tmp_path, hf_copy, field, value):
     edit_config(hf_copy, **{field: value})

@@ -8,7 +8,7 @@ from allennlp.predictors import Predictor
 import bert_cls  # noqa: F401
 from bert_cls.models import BertForClassification
 from bert_cls.predictors import BertForClassificationPredictor
-from tests.paths import CONFIGS_ROOT, FIXTURES_ROOT, FIXTURE_BERT
+from tests.paths import CONFIGS_ROOT, FIXTURE_BERT, FIXTURES_ROOT
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +44,11 @@ def test_output_names_each_label_with_its_probability(predictor):
 
 
 def test_batch_prediction_matches_one_by_one_and_keeps_ids(predictor):
-    inputs = [{"text": "a very good film", "id": "a"}, {"sentence": "I hate it", "id": 7}, {"text": "bad"}]
+    inputs = [
+        {"text": "a very good film", "id": "a"},
+        {"sentence": "I hate it", "id": 7},
+        {"text": "bad"},
+    ]
     batch = predictor.predict_batch_json(inputs)
     assert [output.get("id") for output in batch] == ["a", 7, None]
     for one_input, output in zip(inputs, batch):
@@ -54,5 +58,7 @@ def test_batch_prediction_matches_one_by_one_and_keeps_ids(predictor):
 
 
 def test_input_without_text_is_refused_with_its_keys(predictor):
-    with pytest.raises(ConfigurationError, match=r"'sentence' or 'text' key; got keys \['body', 'id'\]"):
+    with pytest.raises(
+        ConfigurationError, match=r"'sentence' or 'text' key; got keys \['body', 'id'\]"
+    ):
         predictor.predict_json({"body": "hello", "id": 1})

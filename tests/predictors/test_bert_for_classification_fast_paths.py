@@ -2,6 +2,7 @@
 The `bert_for_classification` predictor's speed features: length-sorted sub-batches under
 `torch.inference_mode()`, and the int8 switch (`quantize_int8`).
 """
+
 import copy
 import json
 import random
@@ -23,7 +24,11 @@ WORDS = "the acting was great and the plot was fun I love this movie a dull bori
 
 
 def fixture_texts() -> List[str]:
-    texts = [json.loads(line)["text"] for name in ("train", "dev") for line in open(DATA / f"{name}.jsonl")]
+    texts = [
+        json.loads(line)["text"]
+        for name in ("train", "dev")
+        for line in open(DATA / f"{name}.jsonl")
+    ]
     for line in open(DATA / "predict.jsonl"):
         one = json.loads(line)
         texts.append(one.get("sentence", one.get("text")))
@@ -96,7 +101,9 @@ def test_predict_batch_instance_keeps_the_order(predictor, fixture_reader):
     batch = predictor.predict_batch_instance(instances)
     fresh = [fixture_reader.text_to_instance(one["text"]) for one in mixed_inputs()]
     for instance, output in zip(fresh, batch):
-        assert output["probs"] == pytest.approx(predictor.predict_instance(instance)["probs"], abs=1e-5)
+        assert output["probs"] == pytest.approx(
+            predictor.predict_instance(instance)["probs"], abs=1e-5
+        )
 
 
 def test_a_batch_of_equal_lengths_runs_as_one_model_batch(predictor):
@@ -127,9 +134,9 @@ def test_predictions_run_under_inference_mode_on_the_padding_free_path(predictor
 
 
 def test_outputs_are_plain_python(predictor):
-    for output in [predictor.predict_json({"text": "I love it", "id": 1})] + predictor.predict_batch_json(
-        mixed_inputs()
-    ):
+    for output in [
+        predictor.predict_json({"text": "I love it", "id": 1})
+    ] + predictor.predict_batch_json(mixed_inputs()):
         assert json.loads(json.dumps(output)) == output
         assert isinstance(output["label"], str)
         assert all(type(p) is float for p in output["probs"] + output["logits"])
@@ -146,7 +153,14 @@ def test_bad_lines_keep_their_place_in_a_sorted_batch(predictor):
         json.dumps({"text": 5}),
     ]
     outputs = predictor.predict_batch_json([predictor.load_line(line) for line in lines])
-    assert [output.get("id") for output in outputs] == ["long", None, "short", "blank", "middle", None]
+    assert [output.get("id") for output in outputs] == [
+        "long",
+        None,
+        "short",
+        "blank",
+        "middle",
+        None,
+    ]
     assert [("error" in output) for output in outputs] == [False, True, False, True, False, True]
     assert [output.get("input_line") for output in outputs if "error" in output] == [2, 4, 6]
     alone = predictor.predict_json({"text": text_of(30, seed=1)})
@@ -165,7 +179,9 @@ def test_the_predictor_does_not_quantize_by_default(predictor):
 
 def test_int8_predictor_agrees_with_fp32_on_the_fixture_data(trained_model, fixture_reader):
     fp32 = BertForClassificationPredictor(copy.deepcopy(trained_model), fixture_reader)
-    int8 = BertForClassificationPredictor(copy.deepcopy(trained_model), fixture_reader, quantize_int8=True)
+    int8 = BertForClassificationPredictor(
+        copy.deepcopy(trained_model), fixture_reader, quantize_int8=True
+    )
     assert is_quantized_int8(int8._model)
     assert not int8._model.training
     inputs = [{"text": text} for text in fixture_texts()]
@@ -192,19 +208,35 @@ def test_int8_from_the_command_line(tmp_path):
     mixed = mixed_inputs()
     inputs.write_text("".join(json.dumps(one) + "\n" for one in mixed))
     outputs = {}
-    for name, extra in (("fp32", []), ("int8", ["--predictor-args", json.dumps({"quantize_int8": True})])):
+    for name, extra in (
+        ("fp32", []),
+        ("int8", ["--predictor-args", json.dumps({"quantize_int8": True})]),
+    ):
         output_file = tmp_path / f"{name}.jsonl"
         result = allennlp(
-            ["predict", str(archive), str(inputs), "--output-file", str(output_file), "--silent",
-             "--batch-size", "5", *extra],
+            [
+                "predict",
+                str(archive),
+                str(inputs),
+                "--output-file",
+                str(output_file),
+                "--silent",
+                "--batch-size",
+                "5",
+                *extra,
+            ],
             text=True,
         )
         outputs[name] = read_jsonl(output_file)
-        quantized_log = f"Quantized {FIXTURE_ENCODER_LINEARS} Linear layers to int8" in result.stderr
+        quantized_log = (
+            f"Quantized {FIXTURE_ENCODER_LINEARS} Linear layers to int8" in result.stderr
+        )
         assert quantized_log == (name == "int8"), result.stderr[-2000:]
     for name in ("fp32", "int8"):
         assert [output["id"] for output in outputs[name]] == [one["id"] for one in mixed]
     for fp32, int8 in zip(outputs["fp32"], outputs["int8"]):
         assert int8["label"] == fp32["label"]
         assert int8["probs"] == pytest.approx(fp32["probs"], abs=0.05)
-    assert any(int8["probs"] != fp32["probs"] for fp32, int8 in zip(outputs["fp32"], outputs["int8"]))
+    assert any(
+        int8["probs"] != fp32["probs"] for fp32, int8 in zip(outputs["fp32"], outputs["int8"])
+    )

@@ -1,4 +1,5 @@
 """The `bert_for_classification` predictor with the sentence-pair reader."""
+
 import pytest
 import torch
 from allennlp.common import Params
@@ -7,7 +8,7 @@ from allennlp.data import DatasetReader, Vocabulary
 import bert_cls  # noqa: F401
 from bert_cls.models import BertForClassification
 from bert_cls.predictors import BadPredictionInput, BertForClassificationPredictor
-from tests.paths import CONFIGS_ROOT, FIXTURES_ROOT, FIXTURE_BERT
+from tests.paths import CONFIGS_ROOT, FIXTURE_BERT, FIXTURES_ROOT
 
 
 @pytest.fixture(scope="module")
@@ -38,11 +39,15 @@ def test_batch_matches_one_by_one(predictor):
         {"sentence": "the plot was very boring", "sentence_pair": "a fun film"},
     ]
     for one_input, output in zip(inputs, predictor.predict_batch_json(inputs)):
-        assert output["probs"] == pytest.approx(predictor.predict_json(one_input)["probs"], abs=1e-6)
+        assert output["probs"] == pytest.approx(
+            predictor.predict_json(one_input)["probs"], abs=1e-6
+        )
 
 
 def test_bad_pair_input(predictor):
-    with pytest.raises(BadPredictionInput, match=r"'sentence_pair', 'text_pair'; got keys \['text'\]"):
+    with pytest.raises(
+        BadPredictionInput, match=r"'sentence_pair', 'text_pair'; got keys \['text'\]"
+    ):
         predictor.predict_json({"text": "I love it"})
     with pytest.raises(BadPredictionInput, match="'text_pair' must be a string"):
         predictor.predict_json({"text": "I love it", "text_pair": 3})

@@ -1,4 +1,5 @@
 """`parse_line` and `error_record_for`: one bad prediction input line fails only itself."""
+
 import logging
 
 import pytest

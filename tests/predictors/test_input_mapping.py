@@ -1,4 +1,5 @@
 """From a prediction input's JSON to the text(s) of its instance, with the input checks."""
+
 import pytest
 from allennlp.data import Instance
 from allennlp.data.fields import TextField

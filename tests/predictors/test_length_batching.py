@@ -1,4 +1,5 @@
 """`length_sorted_batches`: a prediction batch cut into sub-batches of similar length."""
+
 import random
 
 from bert_cls.predictors.length_batching import MAX_PADDING_FRACTION, length_sorted_batches

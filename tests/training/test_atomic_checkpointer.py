@@ -2,6 +2,7 @@
 The "atomic" checkpointer: a process killed while saving leaves the previous checkpoint whole
 (the end-to-end `allennlp train --recover` runs are in tests/commands/test_recovery.py).
 """
+
 from pathlib import Path
 
 import pytest
@@ -25,7 +26,9 @@ class _FakeTrainer:
         )
 
 
-def _killed_while_saving(monkeypatch, checkpointer: Checkpointer, trainer: _FakeTrainer, which: str):
+def _killed_while_saving(
+    monkeypatch, checkpointer: Checkpointer, trainer: _FakeTrainer, which: str
+):
     """Saves a checkpoint as a process killed halfway through writing its `which` file would."""
     real_save = torch.save
 
@@ -42,7 +45,9 @@ def _killed_while_saving(monkeypatch, checkpointer: Checkpointer, trainer: _Fake
 
 
 @pytest.mark.parametrize("which", ["model_state", "training_state"])
-def test_a_kill_while_saving_leaves_the_previous_checkpoint_to_recover_from(tmp_path, monkeypatch, which):
+def test_a_kill_while_saving_leaves_the_previous_checkpoint_to_recover_from(
+    tmp_path, monkeypatch, which
+):
     checkpointer = AtomicCheckpointer(tmp_path, keep_most_recent_by_count=2)
     checkpointer.save_checkpoint(_FakeTrainer(1))  # type: ignore[arg-type]
     _killed_while_saving(monkeypatch, checkpointer, _FakeTrainer(2), which)

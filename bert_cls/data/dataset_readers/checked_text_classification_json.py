@@ -31,7 +31,8 @@ class CheckedTextClassificationJsonReader(TextClassificationJsonReader):
 
     # Parameters
 
-    token_indexers : `Dict[str, TokenIndexer]`, optional (default = `{"tokens": SingleIdTokenIndexer()}`)
+    token_indexers : `Dict[str, TokenIndexer]`, optional
+        (default = `{"tokens": SingleIdTokenIndexer()}`)
         As in `text_classification_json`.
     tokenizer : `Tokenizer`, optional (default = `SpacyTokenizer()`)
         As in `text_classification_json`.

@@ -5,6 +5,7 @@ Each problem with a data file is reported as a `JsonLinesError` naming the file,
 from 1, blank lines included) and what is wrong, instead of a bare `KeyError` or
 `JSONDecodeError` from deep inside the reader.
 """
+
 import json
 import logging
 from typing import (
@@ -30,6 +31,7 @@ from bert_cls.common.json_types import json_type_name
 logger = logging.getLogger(__name__)
 
 Label = Union[str, int]
+
 
 class JsonLinesError(ConfigurationError, ValueError):
     """

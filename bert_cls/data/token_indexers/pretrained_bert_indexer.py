@@ -8,8 +8,8 @@ from allennlp.common.util import pad_sequence_to_length
 from allennlp.data.token_indexers.token_indexer import IndexedTokenList, TokenIndexer
 from allennlp.data.tokenizers import Token
 from allennlp.data.vocabulary import Vocabulary
-from pytorch_pretrained_bert.tokenization import BertTokenizer
 from overrides import overrides
+from pytorch_pretrained_bert.tokenization import BertTokenizer
 
 from bert_cls.common.bert_files import resolve_vocab_file
 from bert_cls.common.special_tokens import CLS, SEP, SPECIAL_TOKENS, UNK
@@ -141,9 +141,7 @@ class PretrainedBertIndexer(TokenIndexer):
         self.max_pieces = max_pieces
         self.use_starting_offsets = use_starting_offsets
         self._do_lowercase = do_lowercase
-        self._never_lowercase = set(
-            SPECIAL_TOKENS if never_lowercase is None else never_lowercase
-        )
+        self._never_lowercase = set(SPECIAL_TOKENS if never_lowercase is None else never_lowercase)
         self._truncate_long_sequences = truncate_long_sequences
         self.truncation_strategy = truncation_strategy
         self.head_pieces = head_pieces

@@ -15,6 +15,7 @@ instance on long texts. `FastBasicTokenizer` computes the same function with `st
   second lazily filled table. The per-word never_split rules are applied as `BasicTokenizer`
   applies them.
 """
+
 import re
 from typing import Dict, Iterable, List, Optional, Tuple
 

@@ -28,9 +28,10 @@ How they combine: `BertForClassification` fuses its BERT once, when it is built
 (`fused_layers`), and the lean backward comes with the fused layers. Each forward then takes one
 of three paths to the pooled output: packed inference when it applies (with the last layer at
 `[CLS]` alone unless `cls_only_last_layer` is false); else, with `cls_only_last_layer`,
-`cls_pooled_output`; else ppb's own forward. All three call the layers' own modules, so each works on fused and plain layers, and
-on int8 Linear layers after `quantize_int8`.
+`cls_pooled_output`; else ppb's own forward. All three call the layers' own modules, so each
+works on fused and plain layers, and on int8 Linear layers after `quantize_int8`.
 """
+
 from bert_cls.modules.fast_bert.cls_last_layer import cls_pooled_output
 from bert_cls.modules.fast_bert.fused_layers import (
     FusedBertLayer,

@@ -9,6 +9,7 @@ skips that work with the same arithmetic for `[CLS]`, so it gives the same logit
 up to float rounding, for fused and plain layers alike. Its keys and values still come from
 every position of the last layer's input.
 """
+
 import torch
 from pytorch_pretrained_bert import modeling as ppb
 from pytorch_pretrained_bert.modeling import BertModel

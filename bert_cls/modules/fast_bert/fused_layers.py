@@ -19,6 +19,7 @@ The step functions here (`attention_context`, `attend`, `feed_forward`,
 `extended_attention_mask`) compute parts of a ppb layer, fused or plain, for the other pieces
 of the fast path (`cls_last_layer`, `packed_inference`), which call them on parts of a batch.
 """
+
 import math
 
 import torch

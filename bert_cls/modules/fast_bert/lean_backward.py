@@ -18,6 +18,7 @@ Each costs one more elementwise pass over those tensors in the backward pass. Wi
 or outside training, they are the plain ops. `fused_layers.fuse_bert_model` puts them into a
 BERT's layers.
 """
+
 from typing import Optional, Tuple
 
 import torch

@@ -12,6 +12,7 @@ functions of `fused_layers`, so it works for fused and plain layers, any activat
 int8-quantized Linear layers, and shares every weight by construction. The last layer runs at
 `[CLS]` alone by default, as in `cls_last_layer.cls_pooled_output`.
 """
+
 from typing import Optional
 
 import torch

@@ -1,12 +1,12 @@
 """
 int8 inference on CPU: dynamic quantization of BERT's encoder Linear layers, per output channel.
 """
+
 import logging
 from typing import Optional, Sequence, Tuple
 
 import torch
 from allennlp.common.checks import ConfigurationError
-
 
 logger = logging.getLogger(__name__)
 

@@ -14,6 +14,7 @@ import bert_cls.data  # noqa: F401  (registers the plugin's classes)
 from bert_cls.data.token_indexers import PretrainedBertIndexer
 from tests.fixture_bert import (
     AND,
+    BAD,
     CLS,
     COMMA,
     DULL,
@@ -36,11 +37,10 @@ from tests.fixture_bert import (
     VOCAB,
     WAS,
     A,
-    BAD,
     I,
     S,
 )
-from tests.paths import FIXTURES_ROOT, FIXTURE_BERT
+from tests.paths import FIXTURE_BERT, FIXTURES_ROOT
 
 LOGGER = "bert_cls.data.token_indexers.pretrained_bert_indexer"
 
@@ -382,7 +382,14 @@ class TestPretrainedBertIndexer(AllenNlpTestCase):
                 "mask": [True] * 6,
             }
             # What fits is not truncated, and gives no warning.
-            assert index(indexer, "a very good film")["token_ids"] == [CLS, A, VERY, GOOD, FILM, SEP]
+            assert index(indexer, "a very good film")["token_ids"] == [
+                CLS,
+                A,
+                VERY,
+                GOOD,
+                FILM,
+                SEP,
+            ]
             index(indexer, "i love this film and it was very fun fun")
         warnings = [r for r in caplog.records if r.name == LOGGER and r.levelno == logging.WARNING]
         assert len(warnings) == 1
@@ -424,13 +431,17 @@ class TestPretrainedBertIndexer(AllenNlpTestCase):
             *[CLS, I, LOVE, THIS, FILM, AND, IT, SEP]
         ]
         # head_pieces is unused with "head", so any value goes.
-        assert make_indexer(max_pieces=8, head_pieces=100) == make_indexer(max_pieces=8, head_pieces=100)
+        assert make_indexer(max_pieces=8, head_pieces=100) == make_indexer(
+            max_pieces=8, head_pieces=100
+        )
 
     def test_truncation_strategy_is_checked(self):
         with pytest.raises(ConfigurationError, match="'head', 'head_tail'") as error:
             make_indexer(truncation_strategy="tail")
         assert "'tail'" in str(error.value)
-        with pytest.raises(ConfigurationError, match=r"head_pieces .* less than max_pieces - 2 = 6"):
+        with pytest.raises(
+            ConfigurationError, match=r"head_pieces .* less than max_pieces - 2 = 6"
+        ):
             make_indexer(max_pieces=8, truncation_strategy="head_tail", head_pieces=6)
         with pytest.raises(ConfigurationError, match="head_pieces"):
             make_indexer(max_pieces=8, truncation_strategy="head_tail", head_pieces=-1)

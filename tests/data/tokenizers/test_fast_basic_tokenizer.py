@@ -2,6 +2,7 @@
 `FastBasicTokenizer` must give exactly pytorch-pretrained-bert's `BasicTokenizer` tokens: on every
 email of the SpamAssassin split and on strings chosen to hit each of its rules.
 """
+
 import gzip
 import json
 import pickle

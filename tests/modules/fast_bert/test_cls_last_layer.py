@@ -1,4 +1,5 @@
 """`cls_pooled_output`: BERT's pooled output with the last layer at [CLS] alone."""
+
 import copy
 
 import pytest

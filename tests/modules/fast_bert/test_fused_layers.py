@@ -1,4 +1,5 @@
 """`fuse_bert_model`: fused layers in a pytorch-pretrained-bert BertModel."""
+
 import copy
 import io
 import pickle
@@ -30,7 +31,8 @@ def test_fusing_replaces_every_layer_norm_and_gelu_keeping_the_parameters():
     norms = [m for m in bert.modules() if isinstance(m, torch.nn.LayerNorm)]
     assert len(norms) == 1 + 2 * bert.config.num_hidden_layers
     assert not any(
-        isinstance(m, ppb.BertLayerNorm) and not isinstance(m, torch.nn.LayerNorm) for m in bert.modules()
+        isinstance(m, ppb.BertLayerNorm) and not isinstance(m, torch.nn.LayerNorm)
+        for m in bert.modules()
     )
     for layer in bert.encoder.layer:
         assert layer.intermediate.intermediate_act_fn is torch.nn.functional.gelu
@@ -52,7 +54,9 @@ def test_a_plain_self_attention_left_means_not_fused():
 def test_fused_attention_survives_pickling():
     bert = fuse_bert_model(fixture_bert())
     clone = pickle.loads(pickle.dumps(bert))
-    assert all(type(layer.attention.self) is FusedBertSelfAttention for layer in clone.encoder.layer)
+    assert all(
+        type(layer.attention.self) is FusedBertSelfAttention for layer in clone.encoder.layer
+    )
     assert is_fused(clone)
 
 

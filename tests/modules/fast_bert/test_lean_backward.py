@@ -1,7 +1,8 @@
 """
-`bert_cls.modules.fast_bert.lean_backward`: the same values and gradients as the plain torch ops, with
-less kept for the backward pass (checked by what autograd saves, not by timing).
+`bert_cls.modules.fast_bert.lean_backward`: the same values and gradients as the plain torch ops,
+with less kept for the backward pass (checked by what autograd saves, not by timing).
 """
+
 import copy
 from typing import List
 
@@ -83,7 +84,10 @@ def test_keep_masks_are_independent_draws_with_the_keep_probability():
     assert keep.dtype == torch.bool and keep.shape == (400, 500)
     assert abs(float(keep.float().mean()) - 0.9) < 0.003
     # Rows and columns alike: no pattern.
-    assert float(keep.float().mean(dim=0).std()) < 0.05 and float(keep.float().mean(dim=1).std()) < 0.05
+    assert (
+        float(keep.float().mean(dim=0).std()) < 0.05
+        and float(keep.float().mean(dim=1).std()) < 0.05
+    )
     assert not torch.equal(keep, dropout_keep_mask(torch.empty(400, 500), 0.1))
 
 
@@ -152,12 +156,17 @@ def test_dropout_then_matmul_keeps_what_softmax_keeps_and_a_bool_mask():
 
     def float_tensors_like_scores(saved):
         """Distinct float tensors of the scores' size (views of one tensor count once)."""
-        return {t.storage().data_ptr() for t in saved if t.numel() == scores.numel() and t.is_floating_point()}
+        return {
+            t.storage().data_ptr()
+            for t in saved
+            if t.numel() == scores.numel() and t.is_floating_point()
+        }
 
     ours, plain = saved_tensors(lambda: attention(True)), saved_tensors(lambda: attention(False))
     # torch keeps the softmax output, the float dropout noise and the dropped-out probabilities.
     assert len(float_tensors_like_scores(plain)) == 3
-    # Here: the softmax output alone (kept by softmax and by the combined function), and a bool mask.
+    # Here: the softmax output alone (kept by softmax and by the combined function), and a bool
+    # mask.
     assert len(float_tensors_like_scores(ours)) == 1
     assert sum(t.dtype == torch.bool for t in ours) == 1
 
@@ -269,8 +278,11 @@ def test_a_fused_bert_keeps_less_for_the_backward_pass():
     def kept_bytes(bert):
         saved = saved_tensors(lambda: bert(ids, type_ids, mask, output_all_encoded_layers=False))
         params = {param.data_ptr() for param in bert.parameters()}
-        storages = {t.storage().data_ptr(): t.storage().size() * t.element_size() for t in saved
-                    if t.data_ptr() not in params}
+        storages = {
+            t.storage().data_ptr(): t.storage().size() * t.element_size()
+            for t in saved
+            if t.data_ptr() not in params
+        }
         return sum(storages.values())
 
     assert kept_bytes(fused) < 0.75 * kept_bytes(plain)

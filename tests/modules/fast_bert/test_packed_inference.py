@@ -2,6 +2,7 @@
 `packed_pooled_output`: BERT's pooled output for inference with the per-position steps on the
 real positions only, equal to the plain forward's.
 """
+
 import copy
 
 import pytest

@@ -2,6 +2,7 @@
 `quantize_int8`: dynamic int8 quantization, per output channel, of BERT's encoder Linear layers,
 on the trained fixture model (`trained_model`, tests/conftest.py).
 """
+
 import copy
 
 import torch
@@ -21,7 +22,9 @@ def test_quantize_int8_quantizes_the_encoder_linears_in_place_and_sets_eval_mode
     assert quantize_int8(model) is model
     assert not model.training and not any(module.training for module in model.modules())
     quantized = {
-        name: m for name, m in model.named_modules() if isinstance(m, torch.nn.quantized.dynamic.Linear)
+        name: m
+        for name, m in model.named_modules()
+        if isinstance(m, torch.nn.quantized.dynamic.Linear)
     }
     assert len(quantized) == FIXTURE_ENCODER_LINEARS
     assert all(name.startswith("bert_model.encoder.layer.") for name in quantized)
