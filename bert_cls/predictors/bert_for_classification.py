@@ -1,4 +1,5 @@
-from typing import List, Optional, Union
+import logging
+from typing import Iterator, List, Optional, Tuple, Union
 
 import torch
 from allennlp.common.util import JsonDict, sanitize
@@ -10,9 +11,16 @@ from overrides import overrides
 
 from bert_cls.data.dataset_readers import BertPairClassificationJsonReader
 from bert_cls.modules.fast_bert import quantize_int8 as quantize_model_int8
-from bert_cls.predictors.error_records import ErrorRecord, error_record_for, parse_line
+from bert_cls.predictors.error_records import (
+    BadPredictionInput,
+    ErrorRecord,
+    error_record_for,
+    parse_line,
+)
 from bert_cls.predictors.input_mapping import check_has_words, pair_instance, single_text, with_id
 from bert_cls.predictors.length_batching import length_sorted_batches, padded_length
+
+logger = logging.getLogger(__name__)
 
 
 @Predictor.register("bert_for_classification")
@@ -146,21 +154,32 @@ class BertForClassificationPredictor(TextClassifierPredictor):
                     positions.append(position)
                 else:
                     outputs[position] = instance
-        if instances:
-            predictions = self.predict_batch_instance(instances)
-            for position, prediction in zip(positions, predictions):
-                outputs[position] = with_id(inputs[position], prediction)
+        for position, prediction in zip(positions, self.predict_instances(instances)):
+            if isinstance(prediction, Exception):
+                record = error_record_for(inputs[position], prediction)
+                if record is None:
+                    raise prediction
+                prediction = record
+            outputs[position] = with_id(inputs[position], prediction)
         return outputs  # type: ignore[return-value]
+
+    def checked_instance(self, inputs: JsonDict) -> Instance:
+        """
+        The instance for one JSON input. Raises `BadPredictionInput` saying what is wrong with the
+        input: no text key (the keys present are listed), a text that is not a string, a text
+        without words.
+        """
+        instance = self._json_to_instance(inputs)
+        check_has_words(instance)
+        return instance
 
     def _checked_instance(self, inputs: JsonDict) -> Union[Instance, JsonDict]:
         """
-        The instance for `inputs`, refusing one whose text has no word; for a problem with an
-        input from `load_line`, its error record (see `error_record_for`).
+        `checked_instance`, except that a problem with an input from `load_line` gives its error
+        record (see `error_record_for`).
         """
         try:
-            instance = self._json_to_instance(inputs)
-            check_has_words(instance)
-            return instance
+            return self.checked_instance(inputs)
         except Exception as error:
             record = error_record_for(inputs, error)
             if record is None:
@@ -175,19 +194,58 @@ class BertForClassificationPredictor(TextClassifierPredictor):
     @overrides
     def predict_batch_instance(self, instances: List[Instance]) -> List[JsonDict]:
         """
-        Predicts `instances` in length-sorted sub-batches (see the class doc) under
-        `torch.inference_mode()`, and returns the outputs in the order of `instances`.
+        Predicts `instances` (see `predict_instances`) and returns the outputs in their order;
+        raises the error of the first instance that cannot be predicted, if any.
         """
-        outputs: List[Optional[JsonDict]] = [None] * len(instances)
+        outputs = self.predict_instances(instances)
+        for output in outputs:
+            if isinstance(output, Exception):
+                raise output
+        return outputs  # type: ignore[return-value]
+
+    def predict_instances(self, instances: List[Instance]) -> List[Union[JsonDict, Exception]]:
+        """
+        Predicts `instances` in length-sorted sub-batches (see the class doc) under
+        `torch.inference_mode()`, and returns the outputs in the order of `instances`. When the
+        model fails on a sub-batch, its instances are predicted one at a time, and an instance
+        that fails on its own gets, in its place, a `BadPredictionInput` saying why: one input
+        the model cannot take never costs the others their predictions.
+        """
+        outputs: List[Union[JsonDict, Exception, None]] = [None] * len(instances)
         with torch.inference_mode():
             for instance in instances:
                 self._dataset_reader.apply_token_indexers(instance)
             lengths = [padded_length(instance, self._model.vocab) for instance in instances]
             for positions in length_sorted_batches(lengths):
-                predictions = self._model.forward_on_instances([instances[i] for i in positions])
-                for position, prediction in zip(positions, predictions):
-                    outputs[position] = self._with_label_probs(sanitize(prediction))
+                for position, output in self._predict_sub_batch(instances, positions):
+                    outputs[position] = output
         return outputs  # type: ignore[return-value]
+
+    def _predict_sub_batch(
+        self, instances: List[Instance], positions: List[int]
+    ) -> Iterator[Tuple[int, Union[JsonDict, Exception]]]:
+        try:
+            predictions = self._model.forward_on_instances([instances[i] for i in positions])
+        except Exception as error:
+            if len(positions) == 1:
+                yield (
+                    positions[0],
+                    BadPredictionInput(
+                        f"the model could not predict this input ({type(error).__name__}: {error})"
+                    ),
+                )
+                return
+            logger.warning(
+                "The model failed on a batch of %d inputs (%s: %s); predicting them one at a time.",
+                len(positions),
+                type(error).__name__,
+                error,
+            )
+            for position in positions:
+                yield from self._predict_sub_batch(instances, [position])
+            return
+        for position, prediction in zip(positions, predictions):
+            yield position, self._with_label_probs(sanitize(prediction))
 
     def _with_label_probs(self, output: JsonDict) -> JsonDict:
         namespace = getattr(self._model, "label_namespace", "labels")
