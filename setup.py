@@ -26,6 +26,8 @@ setup(
         "examples": ["scikit-learn", "matplotlib"],
         # Lint and format (`make lint`).
         "dev": ["ruff"],
+        # ONNX export (`bert-cls-export-onnx`) and the predictor's ONNX Runtime path.
+        "onnx": ["onnx", "onnxruntime"],
     },
     entry_points={
         "console_scripts": [

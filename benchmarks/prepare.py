@@ -1,9 +1,11 @@
 """
-The "prepare" worker's job: the model directory every system reads, the workloads, and the
-versions of the libraries under test.
+The "prepare" worker's job: the model directory every system reads, the workloads, the ONNX
+Runtime peers' models, the versions of the libraries under test, and the BLAS setting bert_cls
+chooses on this machine.
 """
 
 import json
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -15,6 +17,9 @@ import transformers
 from safetensors.torch import load_file
 from transformers import BertTokenizerFast
 
+from benchmarks.blas import MKL_CPU_TYPE_VARIABLE
+from benchmarks.onnx_export import export_hugging_face_to_onnx
+from benchmarks.systems.onnx_runtime import EXPORT_RECORD
 from benchmarks.workloads import build_workloads
 from bert_cls.common.bert_files import MINILM_PACKAGE, installed_minilm_directory
 
@@ -54,11 +59,31 @@ def prepare_model_directory(source: Path, target: Path) -> Path:
     return target
 
 
+def export_onnx_peers(model_dir: Path) -> Dict[str, Any]:
+    """
+    Exports the ONNX Runtime peers' models beside `model_dir` and writes `EXPORT_RECORD` there:
+    their paths, or why they could not be made (the run then reports those systems as
+    unavailable).
+    """
+    work_dir = model_dir.parent
+    try:
+        record = export_hugging_face_to_onnx(model_dir, work_dir / "onnx")
+    except Exception as error:  # reported; the other systems still run
+        import traceback
+
+        traceback.print_exc()
+        record = {"error": f"{type(error).__name__}: {error}".splitlines()[0]}
+    (work_dir / EXPORT_RECORD).write_text(json.dumps(record))
+    return record
+
+
 def prepare(spec: Dict[str, Any], spec_path: Path) -> Dict[str, Any]:
     """
-    Writes the model directory into `spec["work_dir"]`, adds its path and the workloads to the
-    spec (rewriting `spec_path`, which every later worker reads), and returns what the parent
-    records: the weights' source, the model's `config.json` and the library versions.
+    Writes the model directory and the ONNX exports into `spec["work_dir"]`, adds the model
+    directory's path and the workloads to the spec (rewriting `spec_path`, which every later
+    worker reads), and returns what the parent records: the weights' source, the model's
+    `config.json`, the library versions, the ONNX export, and the `MKL_DEBUG_CPU_TYPE` that
+    importing bert_cls set (this worker starts without it: `benchmarks.blas.OWN_DEFAULT`).
     """
     source_dir = minilm_directory()
     model_dir = prepare_model_directory(source_dir, Path(spec["work_dir"]) / "all-MiniLM-L6-v2")
@@ -68,7 +93,10 @@ def prepare(spec: Dict[str, Any], spec_path: Path) -> Dict[str, Any]:
         tokenizer, spec["short_batches"], spec["long_batches"], spec["train_steps_total"]
     )
     spec_path.write_text(json.dumps(spec))
+    onnx_export = export_onnx_peers(model_dir)
     return {
+        "bert_cls_mkl_cpu_type": os.environ.get(MKL_CPU_TYPE_VARIABLE),
+        "onnx_export": onnx_export,
         "weights_source": str(source_dir),
         "model_dir": str(model_dir),
         "model_config": json.loads((model_dir / "config.json").read_text()),

@@ -1,6 +1,7 @@
 """
-The run's Markdown report: the table of every figure with its ratio to the best peer, the goals
-table, and the lines about the machine, the workloads, accuracy and label agreement.
+The run's Markdown report: the table of every figure with its ratio to the best peer, the GEMM
+reference of each BLAS path, the goals table, and the lines about the machine, the workloads,
+accuracy and label agreement.
 """
 
 from dataclasses import dataclass
@@ -9,7 +10,7 @@ from typing import Any, Dict, List, Optional, Sequence
 from benchmarks.machine import BUSY_LOAD_AVERAGE
 from benchmarks.settings import WORKLOADS
 from benchmarks.summary import Summary, best_peer, ratio
-from benchmarks.systems import INFERENCE_SYSTEMS
+from benchmarks.systems import BLAS_PAIRS, FP32_PEERS
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class Column:
 
 
 COLUMNS = (
+    Column("blas", "BLAS", "text", True),
     Column("infer_short_eps", "inference short (ex/s)", "ex/s", True),
     Column("infer_long_eps", "inference long (ex/s)", "ex/s", True),
     Column("train_eps", "training (ex/s)", "ex/s", True),
@@ -37,6 +39,8 @@ COLUMNS = (
 def format_value(value: Optional[float], unit: str) -> str:
     if value is None:
         return "n/a"
+    if unit == "text":
+        return str(value)
     if unit == "fraction":
         return f"{100 * value:.0f}%"
     if unit == "MB":
@@ -49,15 +53,19 @@ def table_rows(
 ) -> List[List[str]]:
     """
     One row per system: each cell is the absolute value and, in parentheses, its ratio to the
-    best peer of that column (for memory, the lowest; a ratio below 1 is less memory).
+    best fp32 peer of that column (`FP32_PEERS`; for memory, the lowest: a ratio below 1 is less
+    memory). Text columns (the BLAS) have no ratio.
     """
     rows = []
     for system in systems:
         row = [system]
         for column in columns:
             value = summary.get(system, {}).get(column.key)
-            _, reference = best_peer(summary, column.key, column.higher_is_better)
             cell = format_value(value, column.unit)
+            if column.unit == "text":
+                row.append(cell)
+                continue
+            _, reference = best_peer(summary, column.key, column.higher_is_better, peers=FP32_PEERS)
             r = ratio(value, reference)
             if r is not None:
                 cell += f" ({r:.2f}x)"
@@ -87,8 +95,38 @@ def goal_rows(results: Sequence[Dict[str, Any]]) -> List[List[str]]:
         else:
             target_text = f"<= {100 * target:.1f} points"
             measured_text = "n/a" if measured is None else f"{100 * measured:+.2f} points"
-        rows.append([result["goal"], measured_text, target_text, result["met"], result["detail"]])
+        met = result["met"]
+        if result.get("path", result.get("system")) != result.get("system"):
+            met += f" ({result['path']})"
+        rows.append([result["goal"], measured_text, target_text, met, result["detail"]])
     return rows
+
+
+def blas_effect_lines(summary: Summary) -> List[str]:
+    """
+    For each system measured with two BLAS settings (`BLAS_PAIRS`), its speed with the faster
+    setting as a ratio to its speed with MKL as shipped, per workload.
+    """
+    keys = (("infer_short_eps", "short"), ("infer_long_eps", "long"), ("train_eps", "training"))
+    lines = []
+    for fast, shipped in BLAS_PAIRS:
+        ratios = [
+            f"{label} {r:.2f}x"
+            for key, label in keys
+            if (r := ratio(summary.get(fast, {}).get(key), summary.get(shipped, {}).get(key)))
+        ]
+        if ratios:
+            lines.append(f"{fast} vs {shipped}: {', '.join(ratios)}.")
+    return lines
+
+
+def gemm_rows(paths: Dict[str, float]) -> List[List[str]]:
+    """Rows of the GEMM table (BLAS path, best GFLOP/s, reference?), fastest first."""
+    reference = max(paths.values(), default=None)
+    return [
+        [path, format_value(gflops, "GFLOP/s"), "yes" if gflops == reference else ""]
+        for path, gflops in sorted(paths.items(), key=lambda item: -item[1])
+    ]
 
 
 def report(result: Dict[str, Any]) -> str:
@@ -105,7 +143,7 @@ def report(result: Dict[str, Any]) -> str:
         f"{result['settings']['threads']} torch threads, torch {machine['torch']}, "
         f"transformers {machine['transformers']}, AllenNLP {machine['allennlp']}. "
         f"fp32 GEMM reference: {gemm} GFLOP/s "
-        f"(best shape, best of runs). "
+        f"(best BLAS path, shape and run). "
         f"Load average at start/end: {load_at_start:.2f} / "
         f"{machine['load_average_at_end'][0]:.2f}."
     )
@@ -134,11 +172,22 @@ def report(result: Dict[str, Any]) -> str:
     lines.append("Workloads: " + "; ".join(token_text) + ".\n")
     header = ["system"] + [column.header for column in COLUMNS]
     lines.append(
-        "Each cell: the median over repetitions, and in parentheses the ratio to the best "
-        "of HF transformers and AllenNLP in that column (for memory the lowest; below 1 "
-        "is less).\n"
+        f"Each cell: the median over repetitions, and in parentheses the ratio to the best "
+        f"fp32 peer in that column ({', '.join(FP32_PEERS)}; for memory the lowest; below 1 is "
+        f"less). "
+        f"BLAS: the MKL setting each system's process ran with and the code path MKL took "
+        f"(ONNX Runtime runs its own kernels).\n"
     )
-    lines.append(markdown_table(header, table_rows(summary, INFERENCE_SYSTEMS)))
+    lines.append(markdown_table(header, table_rows(summary, list(result["raw"]["inference"]))))
+    lines.append(
+        "\nfp32 GEMM GFLOP/s of each BLAS path (best shape, best of runs); the reference is "
+        "the best of them:\n"
+    )
+    lines.append(
+        markdown_table(
+            ["BLAS path", "GFLOP/s", "reference"], gemm_rows(result.get("gemm_paths_gflops", {}))
+        )
+    )
     lines.append(
         "\nUseful GFLOP/s count matmul FLOPs over real tokens only, and of the last layer "
         "only what the pooled [CLS] output needs; the GEMM reference is fp32 (so int8 can "
@@ -147,6 +196,10 @@ def report(result: Dict[str, Any]) -> str:
     lines.append(
         markdown_table(["goal", "measured", "target", "met?", "detail"], goal_rows(result["goals"]))
     )
+    effect = blas_effect_lines(summary)
+    if effect:
+        lines.append("\nEffect of the BLAS setting (examples/s with it / with MKL as shipped):")
+        lines.extend(f"- {line}" for line in effect)
     accuracy = result["raw"]["accuracy"] or {}
     lines.append("")
     if accuracy.get("skipped"):

@@ -6,6 +6,7 @@ useful GFLOP/s and their share of the GEMM reference, peak RSS, token counts and
 import statistics
 from typing import Any, Dict, Optional, Sequence, Tuple
 
+from benchmarks.blas import MKL_CPU_TYPE_VARIABLE
 from benchmarks.flops import BertDims, useful_flops
 from benchmarks.settings import WORKLOADS
 from benchmarks.systems import HF, PEERS
@@ -38,10 +39,23 @@ def best_peer(
     return peer, value
 
 
+def blas_description(blas: Dict[str, Any]) -> str:
+    """
+    A worker's BLAS as the tables show it: the `MKL_DEBUG_CPU_TYPE` its process ran with (set
+    by the run or by bert_cls itself) or "MKL as shipped", and the code path MKL took.
+    """
+    value = blas.get(MKL_CPU_TYPE_VARIABLE)
+    text = f"{MKL_CPU_TYPE_VARIABLE}={value}" if value else "MKL as shipped"
+    if blas.get("mkl_code_path") is not None:
+        text += f" (MKL path {blas['mkl_code_path']})"
+    return text
+
+
 def summarize(raw: Dict[str, Any], dims: BertDims, gemm_gflops: Optional[float]) -> Summary:
     """
     Per system: the median over repetitions of examples/s and useful GFLOP/s of each workload
-    and of training, that GFLOP/s as a fraction of `gemm_gflops`, and the peak RSS in MB.
+    and of training, that GFLOP/s as a fraction of `gemm_gflops`, the peak RSS in MB, and the
+    BLAS its inference worker ran with (`blas_description`).
     """
     summary: Summary = {}
     for system, record in raw.get("inference", {}).items():
@@ -49,6 +63,8 @@ def summarize(raw: Dict[str, Any], dims: BertDims, gemm_gflops: Optional[float])
         if record.get("unavailable"):
             entry["unavailable"] = record["unavailable"]
             continue
+        if record.get("blas"):
+            entry["blas"] = blas_description(record["blas"])
         for workload in WORKLOADS:
             reps = record["reps"].get(workload, [])
             lengths = record["lengths"][workload]

@@ -8,13 +8,15 @@ A worker is started as
     python -m benchmarks.worker --system NAME --phase PHASE --spec SPEC.json
 
 from the project root. It first answers one line: for "prepare", what `benchmarks.prepare`
-returns; for the other phases, `{"ready": true, ...}` with its setup figures, or
+returns; for the other phases, `{"ready": true, ...}` with its setup figures and its BLAS
+(`benchmarks.blas.worker_blas_info`), or
 `{"ready": false, "error": ...}` if the system could not be built (then it exits, and the run
 goes on without it). Then it reads commands from stdin and answers each:
 
 - `{"cmd": "infer", "workload": W}`: `{"seconds", "examples", "labels"}` over W's batches;
 - `{"cmd": "train", "steps": [...]}`: `{"seconds", "examples", "lengths", "losses", "steps"}`;
-- `{"cmd": "gemm"}`: GFLOP/s per shape (`benchmarks.gemm`);
+- `{"cmd": "gemm", "paths": [...], "repeats": N}`: GFLOP/s per BLAS path and shape
+  (`benchmarks.gemm`);
 - `{"cmd": "accuracy", "archive": PATH, "examples": N or null}` (`benchmarks.accuracy`);
 - `{"cmd": "finish"}`: `{"peak_rss_kb", "torch_threads"}`, then it exits.
 
@@ -31,6 +33,7 @@ import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
+from benchmarks.blas import worker_blas_info
 from benchmarks.machine import peak_rss_kb
 from benchmarks.paths import PROJECT_ROOT
 from benchmarks.settings import WORKLOADS
@@ -49,6 +52,7 @@ def worker_env(threads: int) -> Dict[str, str]:
             "HF_DATASETS_OFFLINE": "1",
             "OMP_NUM_THREADS": str(threads),
             "MKL_NUM_THREADS": str(threads),
+            "OPENBLAS_NUM_THREADS": str(threads),
             # The fast tokenizer's batch encoding runs on a Rayon pool: the same number of threads.
             "RAYON_NUM_THREADS": str(threads),
             "RAYON_RS_NUM_CPUS": str(threads),
@@ -183,6 +187,8 @@ def run_worker(system_name: str, phase: str, spec_path: Path) -> None:
         ready["peak_rss_kb_after_torch_import"] = rss_after_torch_import
         ready["peak_rss_kb_after_setup"] = peak_rss_kb()
         ready["info"] = system.info() if system is not None else {}
+        # After the system's first products (its warm-up), which fixed MKL's code path.
+        ready["blas"] = worker_blas_info()
     except Exception as error:  # reported, so that the other systems still run
         import traceback
 
@@ -221,7 +227,7 @@ def run_worker(system_name: str, phase: str, spec_path: Path) -> None:
         elif command["cmd"] == "gemm":
             from benchmarks.gemm import gemm_gflops
 
-            reply(gemm_gflops())
+            reply(gemm_gflops(command["paths"], repeats=command.get("repeats", 10)))
         elif command["cmd"] == "accuracy":
             from benchmarks.accuracy import accuracy_of_archive
 

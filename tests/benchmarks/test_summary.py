@@ -7,17 +7,30 @@ import pytest
 
 from benchmarks import summary as summaries
 from benchmarks.flops import BertDims, example_forward_flops
+from benchmarks.systems import FP32_PEERS, ORT_FP32, ORT_INT8
 from tests.benchmarks.summaries import ALLENNLP, BERT_CLS, HF, INT8, synthetic_summary
 
 
-def test_best_peer_is_the_fastest_or_the_smallest_of_hf_and_allennlp():
+def test_best_peer_is_the_fastest_or_the_smallest_of_the_peers_asked_for():
     summary = synthetic_summary()
-    assert summaries.best_peer(summary, "infer_short_eps") == (ALLENNLP, 200.0)
-    assert summaries.best_peer(summary, "infer_long_eps") == (HF, 20.0)
-    assert summaries.best_peer(summary, "rss_train_mb", higher_is_better=False) == (HF, 1000.0)
+    pytorch = (HF, ALLENNLP)
+    assert summaries.best_peer(summary, "infer_short_eps", peers=pytorch) == (ALLENNLP, 200.0)
+    assert summaries.best_peer(summary, "infer_long_eps", peers=pytorch) == (HF, 20.0)
+    assert summaries.best_peer(summary, "rss_train_mb", False, pytorch) == (HF, 1000.0)
     # bert_cls itself is never its own reference, even when it is the best.
-    assert summaries.best_peer(summary, "train_eps") == (ALLENNLP, 4.8)
+    assert summaries.best_peer(summary, "train_eps", peers=pytorch) == (ALLENNLP, 4.8)
     assert summaries.best_peer({BERT_CLS: {"x": 1.0}}, "x") == (None, None)
+    # By default, every peer: ONNX Runtime int8 is the fastest at short texts.
+    assert summaries.best_peer(summary, "infer_short_eps") == (ORT_INT8, 520.0)
+    assert summaries.best_peer(summary, "infer_short_eps", peers=FP32_PEERS) == (ORT_FP32, 250.0)
+
+
+def test_blas_description_says_the_setting_and_the_mkl_code_path():
+    fast = {"MKL_DEBUG_CPU_TYPE": "5", "BERT_CLS_FAST_BLAS": None, "mkl_code_path": 5}
+    assert summaries.blas_description(fast) == "MKL_DEBUG_CPU_TYPE=5 (MKL path 5)"
+    shipped = {"MKL_DEBUG_CPU_TYPE": None, "BERT_CLS_FAST_BLAS": "0", "mkl_code_path": 0}
+    assert summaries.blas_description(shipped) == "MKL as shipped (MKL path 0)"
+    assert summaries.blas_description({}) == "MKL as shipped"
 
 
 def test_summary_takes_medians_and_divides_by_the_gemm_reference():
@@ -32,6 +45,7 @@ def test_summary_takes_medians_and_divides_by_the_gemm_reference():
                     "long": [{"seconds": 1.0, "examples": 2}],
                 },
                 "peak_rss_kb": 2048 * 1024,
+                "blas": {"MKL_DEBUG_CPU_TYPE": "5", "mkl_code_path": 5},
             },
             INT8: {"unavailable": "ImportError"},
         },
@@ -55,4 +69,5 @@ def test_summary_takes_medians_and_divides_by_the_gemm_reference():
     assert entry["train_gemm_fraction"] == pytest.approx(1.5)  # 3 * 2 * flops / 2 s
     assert entry["rss_infer_mb"] == 2048 and entry["rss_train_mb"] == 3072
     assert entry["rss_train_mmap_mb"] == 1536
+    assert entry["blas"] == "MKL_DEBUG_CPU_TYPE=5 (MKL path 5)"
     assert summary[INT8] == {"unavailable": "ImportError"}
