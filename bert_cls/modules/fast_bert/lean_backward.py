@@ -17,12 +17,41 @@ and its output. Here:
 Each costs one more elementwise pass over those tensors in the backward pass. Without autograd,
 or outside training, they are the plain ops. `fused_layers.fuse_bert_model` puts them into a
 BERT's layers.
+
+Under mixed precision (`torch.autocast`, AllenNLP's `use_amp`), each backward pass runs under
+the autocast settings its forward pass ran under, so that its products take the same precision
+as the forward's (as `torch.cuda.amp.custom_bwd` does for CUDA, here for CPU autocast too).
 """
 
-from typing import Optional, Tuple
+from contextlib import contextmanager
+from typing import Iterator, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
+
+AutocastState = Tuple[bool, torch.dtype, bool, torch.dtype]
+
+
+def autocast_state() -> AutocastState:
+    """The autocast settings in force: CUDA's enabled and dtype, then the CPU's."""
+    return (
+        torch.is_autocast_enabled(),
+        torch.get_autocast_gpu_dtype(),
+        torch.is_autocast_cpu_enabled(),
+        torch.get_autocast_cpu_dtype(),
+    )
+
+
+@contextmanager
+def autocast_as(state: AutocastState) -> Iterator[None]:
+    """Runs its block under the autocast settings `state` (from `autocast_state`)."""
+    cuda_enabled, cuda_dtype, cpu_enabled, cpu_dtype = state
+    if not (cuda_enabled or cpu_enabled):
+        yield
+        return
+    with torch.autocast("cuda", dtype=cuda_dtype, enabled=cuda_enabled):
+        with torch.autocast("cpu", dtype=cpu_dtype, enabled=cpu_enabled):
+            yield
 
 
 def dropout_keep_mask(like: torch.Tensor, p: float) -> torch.Tensor:
@@ -86,6 +115,7 @@ class _DroppedProbabilitiesTimesValues(torch.autograd.Function):
     ) -> torch.Tensor:
         ctx.save_for_backward(probs, values, keep)
         ctx.scale = scale
+        ctx.autocast = autocast_state()
         return torch.matmul(probs.mul(keep).mul_(scale), values)
 
     @staticmethod
@@ -95,10 +125,11 @@ class _DroppedProbabilitiesTimesValues(torch.autograd.Function):
         # The mask times the scale, as floats once: float products are faster than products
         # with a bool tensor.
         scaled_keep = keep.to(probs.dtype).mul_(ctx.scale)
-        if ctx.needs_input_grad[0]:
-            grad_probs = torch.matmul(grad, values.transpose(-1, -2)).mul_(scaled_keep)
-        if ctx.needs_input_grad[1]:
-            grad_values = torch.matmul(probs.mul(scaled_keep).transpose(-1, -2), grad)
+        with autocast_as(ctx.autocast):
+            if ctx.needs_input_grad[0]:
+                grad_probs = torch.matmul(grad, values.transpose(-1, -2)).mul_(scaled_keep)
+            if ctx.needs_input_grad[1]:
+                grad_values = torch.matmul(probs.mul(scaled_keep).transpose(-1, -2), grad)
         return grad_probs, grad_values, None, None
 
 
@@ -128,6 +159,7 @@ class _GeluThenLinear(torch.autograd.Function):
     ) -> torch.Tensor:
         ctx.save_for_backward(inputs, weight)
         ctx.has_bias = bias is not None
+        ctx.autocast = autocast_state()
         return F.linear(F.gelu(inputs), weight, bias)
 
     @staticmethod
@@ -135,13 +167,16 @@ class _GeluThenLinear(torch.autograd.Function):
         inputs, weight = ctx.saved_tensors
         grad_inputs = grad_weight = grad_bias = None
         flat_grad = grad.reshape(-1, grad.size(-1))
-        if ctx.needs_input_grad[1]:
-            activations = F.gelu(inputs)
-            grad_weight = flat_grad.t().mm(activations.reshape(-1, activations.size(-1)))
-        if ctx.has_bias and ctx.needs_input_grad[2]:
-            grad_bias = flat_grad.sum(dim=0)
+        with autocast_as(ctx.autocast):
+            if ctx.needs_input_grad[1]:
+                activations = F.gelu(inputs)
+                grad_weight = flat_grad.t().mm(activations.reshape(-1, activations.size(-1)))
+            if ctx.has_bias and ctx.needs_input_grad[2]:
+                grad_bias = flat_grad.sum(dim=0)
+            if ctx.needs_input_grad[0]:
+                grad_activations = grad.matmul(weight)
         if ctx.needs_input_grad[0]:
-            grad_inputs = torch.ops.aten.gelu_backward(grad.matmul(weight), inputs)
+            grad_inputs = torch.ops.aten.gelu_backward(grad_activations.to(inputs.dtype), inputs)
         return grad_inputs, grad_weight, grad_bias
 
 

@@ -286,3 +286,62 @@ def test_a_fused_bert_keeps_less_for_the_backward_pass():
         return sum(storages.values())
 
     assert kept_bytes(fused) < 0.75 * kept_bytes(plain)
+
+
+# ----------------------------------------------------------------------------------------------
+# Mixed precision (torch.autocast, AllenNLP's use_amp): the backward passes run in the forward's
+# precision. bfloat16 CPU autocast stands in for CUDA's float16 autocast here.
+
+AUTOCAST_ATOL = 0.05  # bfloat16 keeps 8 bits of mantissa
+
+
+def under_autocast(function, *inputs) -> List[torch.Tensor]:
+    inputs = [tensor.detach().clone().requires_grad_(True) for tensor in inputs]
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        output = function(*inputs)
+    output.float().backward(random(*output.shape, seed=7))
+    return [output.detach().float()] + [tensor.grad for tensor in inputs]
+
+
+def test_dropout_then_matmul_under_autocast_equals_the_plain_ops():
+    probs, values = torch.softmax(random(2, 3, 5, 5), dim=-1), random(2, 3, 5, 4, seed=2)
+    keep = dropout_keep_mask(probs, 0.3)
+    ours = under_autocast(lambda p, v: dropout_then_matmul(p, v, 0.3, True, keep), probs, values)
+    theirs = under_autocast(lambda p, v: torch.matmul(p * keep / 0.7, v), probs, values)
+    assert [t.dtype for t in ours[1:]] == [torch.float32, torch.float32]
+    for mine, reference in zip(ours, theirs):
+        assert torch.allclose(mine, reference, atol=AUTOCAST_ATOL)
+
+
+def test_gelu_then_linear_under_autocast_equals_the_plain_ops():
+    linear = torch.nn.Linear(12, 5)
+    inputs = random(3, 7, 12)
+    ours = under_autocast(lambda x: gelu_then_linear(x, linear), inputs)
+    weight_grad = linear.weight.grad.clone()
+    linear.zero_grad()
+    theirs = under_autocast(lambda x: linear(F.gelu(x)), inputs)
+    for mine, reference in zip(ours, theirs):
+        assert torch.allclose(mine, reference, atol=AUTOCAST_ATOL)
+    assert weight_grad.dtype == torch.float32
+    assert torch.allclose(weight_grad, linear.weight.grad, atol=AUTOCAST_ATOL)
+
+
+def test_a_fused_bert_trains_under_autocast():
+    config = BertConfig(
+        50,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        intermediate_size=48,
+        max_position_embeddings=20,
+    )
+    bert = fuse_bert_model(BertModel(config)).train()
+    ids = torch.randint(1, 50, (3, 9))
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        _, pooled = bert(
+            ids, torch.zeros_like(ids), torch.ones_like(ids), output_all_encoded_layers=False
+        )
+    pooled.float().sum().backward()
+    grads = [p.grad for p in bert.parameters() if p.requires_grad]
+    assert all(g is not None and g.dtype == torch.float32 for g in grads)
+    assert all(bool(torch.isfinite(g).all()) for g in grads)

@@ -5,7 +5,9 @@ on the trained fixture model (`trained_model`, tests/conftest.py).
 
 import copy
 
+import pytest
 import torch
+from allennlp.common.checks import ConfigurationError
 
 from bert_cls.modules.fast_bert import is_quantized_int8, quantize_int8
 from tests.fixture_bert import BERT_LINEARS
@@ -50,3 +52,10 @@ def test_a_float_encoder_linear_is_not_int8(trained_model):
     model = quantize_int8(copy.deepcopy(trained_model))
     model.bert_model.encoder.layer[0].output.dense = torch.nn.Linear(4, 4)
     assert not is_quantized_int8(model)
+
+
+def test_a_model_off_the_cpu_is_refused_with_a_clear_error(trained_model):
+    # A GPU model is refused the same way; the meta device stands in for one here.
+    model = copy.deepcopy(trained_model).to("meta")
+    with pytest.raises(ConfigurationError, match="CPU only.*meta.*cuda_device -1"):
+        quantize_int8(model)
