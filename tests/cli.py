@@ -16,6 +16,10 @@ ALLENNLP = str(Path(sys.executable).parent / "allennlp")
 FIXTURE_CONFIG = str(CONFIGS_ROOT / "bert_for_classification.jsonnet")
 
 
+def _environment(extra: Optional[dict] = None) -> dict:
+    return dict(os.environ, OMP_NUM_THREADS="1", PYTHONWARNINGS="ignore", **(extra or {}))
+
+
 def allennlp(
     args: List[str],
     check: bool = True,
@@ -24,7 +28,7 @@ def allennlp(
     **kwargs,
 ) -> subprocess.CompletedProcess:
     """Runs `allennlp *args`; with `check`, a failure raises with the end of its stderr."""
-    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONWARNINGS="ignore", **kwargs.pop("env", {}))
+    env = _environment(kwargs.pop("env", {}))
     result = subprocess.run(
         [ALLENNLP, *args], cwd=cwd, env=env, capture_output=True, timeout=timeout, **kwargs
     )
@@ -34,6 +38,14 @@ def allennlp(
             stderr = stderr.decode("utf-8", "replace")
         raise AssertionError(f"allennlp {' '.join(args)} failed:\n{stderr[-4000:]}")
     return result
+
+
+def start_allennlp(args: List[str], log: Path, cwd: Path = PROJECT_ROOT) -> subprocess.Popen:
+    """Starts `allennlp *args` without waiting for it; its stdout and stderr go to `log`."""
+    with log.open("w") as output:
+        return subprocess.Popen(
+            [ALLENNLP, *args], cwd=cwd, env=_environment(), stdout=output, stderr=subprocess.STDOUT
+        )
 
 
 def train(

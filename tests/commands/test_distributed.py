@@ -1,18 +1,23 @@
 """
-Distributed data-parallel training through the real `allennlp train`: two CPU worker processes
-(gloo backend) from `configs/distributed/bert_for_classification_2cpu.jsonnet`.
+Distributed data-parallel training through the real `allennlp train` (gloo backend): two CPU
+worker processes of one node (`configs/distributed/bert_for_classification_2cpu.jsonnet`), and
+two nodes of one CPU worker each, both on this machine
+(`configs/distributed/bert_for_classification_2nodes.jsonnet`).
 """
 
 import json
+import subprocess
 
 import pytest
+from allennlp.common.util import find_open_port
 
-from tests.cli import assert_archive_predicts, train
+from tests.cli import assert_archive_predicts, start_allennlp, train
 from tests.paths import CONFIGS_ROOT
 
 pytestmark = pytest.mark.slow
 
 CONFIG = str(CONFIGS_ROOT / "distributed" / "bert_for_classification_2cpu.jsonnet")
+TWO_NODES_CONFIG = str(CONFIGS_ROOT / "distributed" / "bert_for_classification_2nodes.jsonnet")
 
 
 def test_two_cpu_workers_train_and_the_archive_predicts(tmp_path):
@@ -34,3 +39,33 @@ def test_two_cpu_workers_train_and_the_archive_predicts(tmp_path):
     assert not list(run.glob(".checkpoint-staging-*"))
 
     assert_archive_predicts(run, tmp_path)
+
+
+def test_two_nodes_train_together_and_the_primary_s_archive_predicts(tmp_path):
+    port = find_open_port()
+    runs = [tmp_path / f"node{rank}" for rank in (0, 1)]
+    nodes = [
+        start_allennlp(
+            ["train", TWO_NODES_CONFIG, "-s", str(run), "--node-rank", str(rank)]
+            + ["-o", json.dumps({"distributed.primary_port": port})],
+            log=tmp_path / f"node{rank}.log",
+        )
+        for rank, run in enumerate(runs)
+    ]
+    try:
+        codes = [node.wait(timeout=600) for node in nodes]
+    except subprocess.TimeoutExpired:
+        for node in nodes:
+            node.kill()
+        raise
+    logs = [(tmp_path / f"node{rank}.log").read_text() for rank in (0, 1)]
+    assert codes == [0, 0], "\n".join(log[-3000:] for log in logs)
+    for rank, log in enumerate(logs):
+        assert f"Rank of this node: {rank}" in log and "World size: 2" in log
+    # One worker per node, each with its global rank.
+    assert "worker 0" in (runs[0] / "out_worker0.log").read_text()
+    assert "worker 1" in (runs[1] / "out_worker0.log").read_text()
+    metrics = json.loads((runs[0] / "metrics.json").read_text())
+    assert metrics["epoch"] == 2
+    assert 0.0 <= metrics["best_validation_accuracy"] <= 1.0
+    assert_archive_predicts(runs[0], tmp_path)
