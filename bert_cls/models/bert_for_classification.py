@@ -175,6 +175,14 @@ class BertForClassification(Model):
         return self._classification_layer
 
     @property
+    def padding_free_inference(self) -> bool:
+        """
+        Whether inference takes the padding-free path (the parameter of that name), on which a
+        batch's padding costs next to nothing.
+        """
+        return self._padding_free_inference
+
+    @property
     def label_namespace(self) -> str:
         """The vocabulary namespace of the labels: output index `i` is its label `i`."""
         return self._label_namespace

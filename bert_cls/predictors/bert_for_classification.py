@@ -70,13 +70,14 @@ class BertForClassificationPredictor(TextClassifierPredictor):
     # Speed
 
     Predictions run under `torch.inference_mode()`, so the model takes its padding-free path
-    (see the model's `padding_free_inference`). A batch (`predict_batch_json`,
-    `predict_batch_instance`, and so `allennlp predict --batch-size N`) is sorted by length in
-    wordpieces and run as length-sorted sub-batches: consecutive instances of the sorted batch
-    stay together as long as at most a quarter of a sub-batch's wordpieces are padding, so a
-    batch of similar lengths runs as one model batch of the size given, and a batch mixing short
-    and long inputs does not pad the short ones to the longest. Outputs come back in the order
-    of the inputs and equal one-at-a-time predictions (within float rounding).
+    (see the model's `padding_free_inference`), and a batch (`predict_batch_json`,
+    `predict_batch_instance`, and so `allennlp predict --batch-size N`) runs as one model
+    batch, whose padding costs that path nothing. For a model without that path, the batch is
+    sorted by length in wordpieces and run as length-sorted sub-batches: consecutive instances
+    of the sorted batch stay together as long as at most a quarter of a sub-batch's wordpieces
+    are padding, so a batch mixing short and long inputs does not pad the short ones to the
+    longest. Outputs come back in the order of the inputs and equal one-at-a-time predictions
+    (within float rounding).
 
     # Parameters
 
@@ -205,7 +206,7 @@ class BertForClassificationPredictor(TextClassifierPredictor):
 
     def predict_instances(self, instances: List[Instance]) -> List[Union[JsonDict, Exception]]:
         """
-        Predicts `instances` in length-sorted sub-batches (see the class doc) under
+        Predicts `instances` in one batch or length-sorted sub-batches (see the class doc) under
         `torch.inference_mode()`, and returns the outputs in the order of `instances`. When the
         model fails on a sub-batch, its instances are predicted one at a time, and an instance
         that fails on its own gets, in its place, a `BadPredictionInput` saying why: one input
@@ -215,8 +216,12 @@ class BertForClassificationPredictor(TextClassifierPredictor):
         with torch.inference_mode():
             for instance in instances:
                 self._dataset_reader.apply_token_indexers(instance)
-            lengths = [padded_length(instance, self._model.vocab) for instance in instances]
-            for positions in length_sorted_batches(lengths):
+            if getattr(self._model, "padding_free_inference", False):
+                sub_batches = [list(range(len(instances)))]
+            else:
+                lengths = [padded_length(instance, self._model.vocab) for instance in instances]
+                sub_batches = length_sorted_batches(lengths)
+            for positions in sub_batches:
                 for position, output in self._predict_sub_batch(instances, positions):
                     outputs[position] = output
         return outputs  # type: ignore[return-value]

@@ -1,6 +1,7 @@
 """
-The `bert_for_classification` predictor's speed features: length-sorted sub-batches under
-`torch.inference_mode()`, and the int8 switch (`quantize_int8`).
+The `bert_for_classification` predictor's speed features: one model batch on the padding-free
+path, length-sorted sub-batches without it, under `torch.inference_mode()`, and the int8 switch
+(`quantize_int8`).
 """
 
 import copy
@@ -71,21 +72,27 @@ class ForwardSpy:
 
 
 # ----------------------------------------------------------------------------------------------
-# Batches: sorted sub-batches, original order, same outputs as one at a time
+# Batches: one batch or sorted sub-batches, original order, same outputs as one at a time
 
 
-def test_batch_outputs_keep_the_input_order_and_equal_one_at_a_time(predictor):
+@pytest.mark.parametrize("padding_free", [True, False], ids=["padding_free", "plain"])
+def test_batch_outputs_keep_the_input_order_and_equal_one_at_a_time(predictor, padding_free):
+    predictor._model._padding_free_inference = padding_free
+    assert predictor._model.padding_free_inference is padding_free
     inputs = mixed_inputs()
     spy = ForwardSpy(predictor._model)
     batch = predictor.predict_batch_json(inputs)
     spy.remove()
     assert [output["id"] for output in batch] == [one["id"] for one in inputs]
-    # Run as length-sorted sub-batches, all of them together the batch given.
-    assert 1 < len(spy.batches) < len(inputs)
-    assert sum(len(sub) for sub in spy.batches) == len(inputs)
     flat = [length for sub in spy.batches for length in sub]
-    assert flat == sorted(flat)
     assert max(flat) == 64 and min(flat) == 3  # truncated to max_pieces; one word and its markers
+    if padding_free:
+        # Padding costs the padding-free path nothing: one model batch, in the input order.
+        assert len(spy.batches) == 1 and len(flat) == len(inputs)
+    else:
+        # Length-sorted sub-batches, all of them together the batch given.
+        assert 1 < len(spy.batches) < len(inputs)
+        assert len(flat) == len(inputs) and flat == sorted(flat)
 
     for one_input, output in zip(inputs, batch):
         single = predictor.predict_json(one_input)

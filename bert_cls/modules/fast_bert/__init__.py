@@ -17,9 +17,10 @@ Each piece, its module, when it runs, and the `bert_for_classification` switch t
   `[CLS]` position alone, the only one the pooler reads. Training and inference. Off:
   `cls_only_last_layer: false`.
 - **packed inference** (`packed_inference.packed_pooled_output`): every per-position step on the
-  real wordpieces only, packed into one matrix; attention alone sees the padded batch.
-  Inference: eval mode with autograd off, and the first position of every row unmasked. Off:
-  `padding_free_inference: false`.
+  real wordpieces only, packed into one matrix, float query, key and value projections as one
+  product (`fused_projection.projections`), attention row by row over each row's real
+  wordpieces, GELU in place. Inference: eval mode with autograd off, and the first position of
+  every row unmasked. Off: `padding_free_inference: false`.
 - **int8** (`quantization.quantize_int8`): dynamic int8 quantization, per output channel, of
   BERT's encoder Linear layers, in place. Inference on CPU, opt-in: the predictor's
   `quantize_int8: true`, or calling `quantize_int8`; off unless asked for.
