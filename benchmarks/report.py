@@ -9,7 +9,7 @@ from typing import Any, Dict, List, Optional, Sequence
 
 from benchmarks.machine import BUSY_LOAD_AVERAGE
 from benchmarks.settings import WORKLOADS
-from benchmarks.summary import Summary, best_peer, ratio
+from benchmarks.summary import RSS_STEPS, Summary, best_peer, ratio
 from benchmarks.systems import BLAS_PAIRS, FP32_PEERS
 
 
@@ -120,6 +120,23 @@ def blas_effect_lines(summary: Summary) -> List[str]:
     return lines
 
 
+def rss_rows(summary: Summary, systems: Sequence[str]) -> List[List[str]]:
+    """Rows of the inference RSS table: each system's peak RSS step by step (`RSS_STEPS`)."""
+    rows = []
+    for system in systems:
+        steps = summary.get(system, {}).get("rss_infer_steps_mb")
+        if steps:
+            rows.append(
+                [system]
+                + [
+                    f"{steps[name]:+.0f}" if i else f"{steps[name]:.0f}"
+                    for i, (name, _) in enumerate(RSS_STEPS)
+                ]
+                + [format_value(summary[system].get("rss_infer_mb"), "MB")]
+            )
+    return rows
+
+
 def gemm_rows(paths: Dict[str, float]) -> List[List[str]]:
     """Rows of the GEMM table (BLAS path, best GFLOP/s, reference?), fastest first."""
     reference = max(paths.values(), default=None)
@@ -195,6 +212,15 @@ def report(result: Dict[str, Any]) -> str:
     )
     lines.append(
         markdown_table(["goal", "measured", "target", "met?", "detail"], goal_rows(result["goals"]))
+    )
+    systems = list(result["raw"]["inference"])
+    lines.append(
+        "\nPeak RSS of each inference worker, step by step (MB; each step the rise of the peak):\n"
+    )
+    lines.append(
+        markdown_table(
+            ["system", *(name for name, _ in RSS_STEPS), "peak"], rss_rows(summary, systems)
+        )
     )
     effect = blas_effect_lines(summary)
     if effect:

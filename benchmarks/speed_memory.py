@@ -135,7 +135,12 @@ def start_workers(
             raw_phase[system] = {"unavailable": worker.ready.get("error")}
             worker.kill()
             continue
-        setup_keys = ("setup_seconds", "peak_rss_kb_after_torch_import", "peak_rss_kb_after_setup")
+        setup_keys = (
+            "setup_seconds",
+            "peak_rss_kb_after_torch_import",
+            "peak_rss_kb_after_imports",
+            "peak_rss_kb_after_setup",
+        )
         raw_phase[system] = {
             "reps": {} if phase == "inference" else [],
             **{key: worker.ready[key] for key in setup_keys},

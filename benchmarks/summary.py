@@ -51,6 +51,29 @@ def blas_description(blas: Dict[str, Any]) -> str:
     return text
 
 
+RSS_STEPS = (
+    ("python + torch", "peak_rss_kb_after_torch_import"),
+    ("+ the system's imports", "peak_rss_kb_after_imports"),
+    ("+ model, tokenizer, warm-up", "peak_rss_kb_after_setup"),
+    ("+ timed inference", "peak_rss_kb"),
+)
+
+
+def rss_steps(record: Dict[str, Any]) -> Optional[Dict[str, float]]:
+    """
+    How a worker's peak RSS grew, in MB: after importing torch, then by each step of
+    `RSS_STEPS` (each step's peak minus the one before); `None` when a step was not recorded.
+    """
+    peaks = [record.get(key) for _, key in RSS_STEPS]
+    if any(peak is None for peak in peaks):
+        return None
+    steps, before = {}, 0
+    for (name, _), peak in zip(RSS_STEPS, peaks):
+        steps[name] = (peak - before) / 1024
+        before = peak
+    return steps
+
+
 def summarize(raw: Dict[str, Any], dims: BertDims, gemm_gflops: Optional[float]) -> Summary:
     """
     Per system: the median over repetitions of examples/s and useful GFLOP/s of each workload
@@ -77,6 +100,7 @@ def summarize(raw: Dict[str, Any], dims: BertDims, gemm_gflops: Optional[float])
             entry[f"infer_{workload}_gflops"] = median(gflops)
             entry[f"infer_{workload}_gemm_fraction"] = ratio(median(gflops), gemm_gflops)
         entry["rss_infer_mb"] = record.get("peak_rss_kb", 0) / 1024 or None
+        entry["rss_infer_steps_mb"] = rss_steps(record)
     for system, record in raw.get("training", {}).items():
         entry = summary.setdefault(system, {})
         if record.get("unavailable"):

@@ -37,7 +37,7 @@ from benchmarks.blas import worker_blas_info
 from benchmarks.machine import peak_rss_kb
 from benchmarks.paths import PROJECT_ROOT
 from benchmarks.settings import WORKLOADS
-from benchmarks.systems import build_system
+from benchmarks.systems import import_adapter
 
 PHASES = ("prepare", "inference", "training", "gemm", "accuracy")
 
@@ -163,9 +163,13 @@ def run_worker(system_name: str, phase: str, spec_path: Path) -> None:
     started = time.perf_counter()
     system = None
     ready: Dict[str, Any] = {"ready": True}
+    rss_after_imports = None
     try:
+        if phase in ("inference", "training"):
+            build = import_adapter(system_name)
+            rss_after_imports = peak_rss_kb()
         if phase == "inference":
-            system = build_system(system_name, model_dir, training=False)
+            system = build(model_dir, training=False)
             ready["lengths"] = {
                 workload: system.lengths(
                     [t for batch in spec["workloads"][workload] for t in batch]
@@ -175,16 +179,18 @@ def run_worker(system_name: str, phase: str, spec_path: Path) -> None:
             for workload in WORKLOADS:  # warm-up, not timed
                 system.predict(spec["workloads"][workload][0])
         elif phase == "training":
-            system = build_system(system_name, model_dir, training=True)
+            system = build(model_dir, training=True)
             train_batches = [system.train_batch(items) for items in spec["workloads"]["train"]]
             for step in range(spec["warmup_steps"]):
                 system.train_step(train_batches[step])
         elif phase not in PHASES:
             raise ValueError(f"unknown phase {phase!r}; the phases are {', '.join(PHASES)}")
         ready["setup_seconds"] = time.perf_counter() - started
-        # Where the peak comes from: the interpreter with torch, then the system built (and, for
-        # inference, its token counts and one warm-up batch; for training, the warm-up steps).
+        # Where the peak comes from: the interpreter with torch, the libraries the system
+        # imports, then the system built (and, for inference, its token counts and one warm-up
+        # batch; for training, the warm-up steps).
         ready["peak_rss_kb_after_torch_import"] = rss_after_torch_import
+        ready["peak_rss_kb_after_imports"] = rss_after_imports
         ready["peak_rss_kb_after_setup"] = peak_rss_kb()
         ready["info"] = system.info() if system is not None else {}
         # After the system's first products (its warm-up), which fixed MKL's code path.

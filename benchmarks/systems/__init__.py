@@ -15,7 +15,7 @@ and say when another of its paths meets a goal that the default misses.
 import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Tuple
 
 from benchmarks.blas import AS_SHIPPED, BERT_CLS_SETTING, OWN_DEFAULT
 
@@ -160,13 +160,22 @@ def bert_cls_paths(int8: bool) -> Tuple[str, ...]:
     return (default, *others)
 
 
+def import_adapter(name: str) -> Callable[..., "System"]:
+    """
+    Imports the adapter module of the system called `name` (and so the libraries it measures),
+    and returns a function that builds the system: `(model_dir, training) -> System`. Raises a
+    `ValueError` naming the known systems if there is none of that name.
+    """
+    if name not in ENTRIES:
+        raise ValueError(f"unknown system {name!r}; the systems are {', '.join(ENTRIES)}")
+    entry = ENTRIES[name]
+    adapter = getattr(importlib.import_module(f"{__name__}.{entry.module}"), entry.adapter)
+    return lambda model_dir, training: adapter(model_dir, training=training, **entry.options)
+
+
 def build_system(name: str, model_dir: Path, training: bool) -> "System":
     """
     Imports the adapter of the system called `name` and builds it on the model directory;
     raises a `ValueError` naming the known systems if there is none of that name.
     """
-    if name not in ENTRIES:
-        raise ValueError(f"unknown system {name!r}; the systems are {', '.join(ENTRIES)}")
-    entry = ENTRIES[name]
-    module = importlib.import_module(f"{__name__}.{entry.module}")
-    return getattr(module, entry.adapter)(model_dir, training=training, **entry.options)
+    return import_adapter(name)(model_dir, training)

@@ -50,3 +50,21 @@ def test_blas_effect_lines_compare_each_system_with_itself_as_shipped():
         f"{HF_FAST_BLAS} vs {HF}: short 1.07x, long 0.97x, training 1.12x.",
         f"{ALLENNLP_FAST_BLAS} vs {ALLENNLP}: short 1.05x, long 1.05x, training 0.92x.",
     ]
+
+
+def test_rss_rows_show_the_peak_step_by_step():
+    summary = {
+        BERT_CLS: {
+            "rss_infer_mb": 600.0,
+            "rss_infer_steps_mb": {
+                "python + torch": 200.0,
+                "+ the system's imports": 180.0,
+                "+ model, tokenizer, warm-up": 180.0,
+                "+ timed inference": 40.0,
+            },
+        },
+        HF: {"rss_infer_mb": 500.0},  # no steps recorded: no row
+    }
+    assert report.rss_rows(summary, [BERT_CLS, HF]) == [
+        [BERT_CLS, "200", "+180", "+180", "+40", "600"]
+    ]

@@ -71,3 +71,19 @@ def test_summary_takes_medians_and_divides_by_the_gemm_reference():
     assert entry["rss_train_mmap_mb"] == 1536
     assert entry["blas"] == "MKL_DEBUG_CPU_TYPE=5 (MKL path 5)"
     assert summary[INT8] == {"unavailable": "ImportError"}
+
+
+def test_rss_steps_are_the_rises_of_the_peak_in_mb():
+    record = {
+        "peak_rss_kb_after_torch_import": 200 * 1024,
+        "peak_rss_kb_after_imports": 380 * 1024,
+        "peak_rss_kb_after_setup": 560 * 1024,
+        "peak_rss_kb": 600 * 1024,
+    }
+    assert summaries.rss_steps(record) == {
+        "python + torch": 200,
+        "+ the system's imports": 180,
+        "+ model, tokenizer, warm-up": 180,
+        "+ timed inference": 40,
+    }
+    assert summaries.rss_steps({"peak_rss_kb": 1024}) is None
