@@ -23,7 +23,7 @@ the autocast settings its forward pass ran under, so that its products take the 
 as the forward's (as `torch.cuda.amp.custom_bwd` does for CUDA, here for CPU autocast too).
 """
 
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import Iterator, Optional, Tuple
 
 import torch
@@ -46,12 +46,13 @@ def autocast_state() -> AutocastState:
 def autocast_as(state: AutocastState) -> Iterator[None]:
     """Runs its block under the autocast settings `state` (from `autocast_state`)."""
     cuda_enabled, cuda_dtype, cpu_enabled, cpu_dtype = state
-    if not (cuda_enabled or cpu_enabled):
+    with ExitStack() as stack:
+        # Only the autocasts that were on: naming CUDA's where there is none warns.
+        if cuda_enabled:
+            stack.enter_context(torch.autocast("cuda", dtype=cuda_dtype))
+        if cpu_enabled:
+            stack.enter_context(torch.autocast("cpu", dtype=cpu_dtype))
         yield
-        return
-    with torch.autocast("cuda", dtype=cuda_dtype, enabled=cuda_enabled):
-        with torch.autocast("cpu", dtype=cpu_dtype, enabled=cpu_enabled):
-            yield
 
 
 def dropout_keep_mask(like: torch.Tensor, p: float) -> torch.Tensor:
