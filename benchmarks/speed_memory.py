@@ -21,7 +21,8 @@ BLAS (`benchmarks.blas`): torch's MKL runs a slow code path on AMD processors un
 `MKL_DEBUG_CPU_TYPE=5` is set before its first call, which bert_cls does when imported. Each
 worker gets its BLAS setting in its environment: bert_cls runs with its own default; the
 Hugging Face and AllenNLP peers run twice, with MKL as shipped and with the setting bert_cls
-chooses on this machine (the speed goals take the faster of the two); with
+chooses on this machine (the tables' ratios take the faster of the two, the training goal the
+peers with bert_cls's setting); with
 `--bert-cls-as-shipped`, bert_cls runs once more with `BERT_CLS_FAST_BLAS=0`, for the effect of
 its setting. Every worker reports the code path MKL took.
 
