@@ -24,8 +24,8 @@ setup(
     extras_require={
         # What examples/ needs beyond the plugin (baselines, reports, plots).
         "examples": ["scikit-learn", "matplotlib"],
-        # Lint and format (`make lint`).
-        "dev": ["ruff"],
+        # Lint and format (`make lint`), property-based tests.
+        "dev": ["ruff", "hypothesis"],
     },
     entry_points={
         "console_scripts": [

@@ -1,3 +1,4 @@
+import logging
 from typing import Dict, List, Optional, Tuple, Union
 
 import torch
@@ -9,6 +10,7 @@ from allennlp.training.metrics import CategoricalAccuracy
 from overrides import overrides
 from pytorch_pretrained_bert.modeling import BertModel
 
+from bert_cls.modules.bert_input_limits import check_ids_in_tables, cut_rows_to_length
 from bert_cls.modules.bert_loading import load_bert_model
 from bert_cls.modules.fast_bert import cls_pooled_output, fuse_bert_model, packed_pooled_output
 from bert_cls.modules.window_pooling import check_window_pooling, pool_windows, split_into_windows
@@ -18,6 +20,11 @@ from bert_cls.training.class_weights import (
     class_weights_are_known,
 )
 from bert_cls.training.metrics import PerLabelF1
+
+logger = logging.getLogger(__name__)
+
+# The most labels an error message names.
+MAX_LABELS_NAMED = 20
 
 
 @Model.register("bert_for_classification")
@@ -64,9 +71,12 @@ class BertForClassification(Model):
         dropout and the Linear layer on its own, all windows of a batch in one BERT batch, and
         the logits of an instance's windows are pooled by `"mean"` or `"max"` into its logits.
         Windows are found in the wordpiece ids themselves (a window starts at each `[CLS]` that
-        follows a `[SEP]`), so their length need not be configured here. `None` runs BERT once
-        over each whole row, as the original did: a row longer than BERT's
-        `max_position_embeddings` is then a `ConfigurationError`.
+        follows a `[SEP]`), so their length need not be configured here; a window longer than
+        BERT's `max_position_embeddings` is a `ConfigurationError`. `None` runs BERT once over
+        each whole row, as the original did: a row longer than `max_position_embeddings` (an
+        indexer whose `max_pieces` is too large for this BERT, as in archives whose indexer could
+        not read the BERT's config) is cut to that length, keeping its final `[SEP]`, with one
+        warning per model.
     class_weights : `Union[Dict[str, float], str]`, optional (default = `None`)
         Weights of the classes in the cross-entropy loss: a mapping of label to weight (labels
         not named weigh 1.0), or `"balanced"`: `n_samples / (n_classes * count)` for each label,
@@ -161,6 +171,7 @@ class BertForClassification(Model):
         self._loss = torch.nn.CrossEntropyLoss(weight=weights)
         self._index = index
         self._window_pooling = window_pooling
+        self._warned_about_long_rows = False
         self._padding_free_inference = padding_free_inference
         self._cls_only_last_layer = cls_only_last_layer
         initializer(self._classification_layer)
@@ -204,7 +215,10 @@ class BertForClassification(Model):
     # Model.forward takes `*inputs`; a model names its own, so only the name is checked.
     @overrides(check_signature=False)
     def forward(  # type: ignore
-        self, tokens: TextFieldTensors, label: torch.IntTensor = None
+        self,
+        tokens: TextFieldTensors,
+        label: torch.IntTensor = None,
+        label_line: Optional[List[str]] = None,
     ) -> Dict[str, torch.Tensor]:
         """
         # Parameters
@@ -215,7 +229,15 @@ class BertForClassification(Model):
             of AllenNLP 0.9 (`tokens[index]` the ids, `tokens[index + "-type-ids"]`) is accepted
             too.
         label : `torch.IntTensor`, optional (default = `None`)
-            From a `LabelField`.
+            From a `LabelField`. A label outside `[0, num_labels)` (an integer label with
+            `skip_label_indexing`) is a `ConfigurationError` naming it and the classes.
+        label_line : `List[str]`, optional (default = `None`)
+            Where each label was read (`"<file>, line <n>"`), from the checked readers' `label_line`
+            field; only used to name the line of a label outside the model's classes.
+
+        Wordpiece ids and type ids outside BERT's embedding tables (`vocab_size`,
+        `type_vocab_size`) are a `ConfigurationError` naming the id, the table's size and the fix
+        (`bert_cls.modules.bert_input_limits.check_ids_in_tables`).
 
         # Returns
 
@@ -232,7 +254,9 @@ class BertForClassification(Model):
         """
         input_ids, token_type_ids, input_mask = self._bert_inputs(tokens)
         if self._window_pooling is None:
-            self._check_rows_fit_bert(input_ids)
+            input_ids, token_type_ids, input_mask = self._fit_rows_to_bert(
+                input_ids, token_type_ids, input_mask
+            )
             logits = self._classify(input_ids, token_type_ids, input_mask)
         else:
             logits = self._classify_by_windows(input_ids, token_type_ids, input_mask)
@@ -240,6 +264,7 @@ class BertForClassification(Model):
         output_dict = {"logits": logits, "probs": probs}
 
         if label is not None:
+            self._check_labels_are_classes(label, logits.size(-1), label_line)
             self._check_class_weights_are_known()
             output_dict["loss"] = self._loss(logits, label.long().view(-1))
             self._accuracy(logits, label)
@@ -315,20 +340,49 @@ class BertForClassification(Model):
             input_mask = input_ids != 0
         if token_type_ids is None:
             token_type_ids = torch.zeros_like(input_ids)
-        self._check_ids_fit_bert(input_ids)
+        check_ids_in_tables(self.bert_model.config, input_ids, token_type_ids)
         return input_ids, token_type_ids, input_mask.bool()
 
-    def _check_rows_fit_bert(self, input_ids: torch.Tensor) -> None:
-        config = self.bert_model.config
-        if input_ids.size(-1) > config.max_position_embeddings:
-            raise ConfigurationError(
-                f"A batch has {input_ids.size(-1)} wordpieces per row, more than this BERT's "
-                f"max_position_embeddings ({config.max_position_embeddings}). Set the indexer's "
-                f"max_pieces to at most {config.max_position_embeddings} and keep "
-                f"truncate_long_sequences true; or, to classify long inputs by windows, set "
-                f"the indexer's truncate_long_sequences false and the model's window_pooling "
-                f'("mean" or "max").'
+    def _fit_rows_to_bert(
+        self, input_ids: torch.Tensor, token_type_ids: torch.Tensor, input_mask: torch.Tensor
+    ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        max_positions = self.bert_model.config.max_position_embeddings
+        if input_ids.size(-1) <= max_positions:
+            return input_ids, token_type_ids, input_mask
+        if not self._warned_about_long_rows:
+            logger.warning(
+                "A batch has %d wordpieces per row, more than this BERT's max_position_embeddings "
+                "(%d): rows that long are cut to their first %d wordpieces and their final [SEP]. "
+                "Set the indexer's max_pieces to at most %d (or, to classify long inputs by "
+                "windows, the indexer's truncate_long_sequences to false and the model's "
+                'window_pooling to "mean" or "max"). This warning is given once.',
+                input_ids.size(-1),
+                max_positions,
+                max_positions - 1,
+                max_positions,
             )
+            self._warned_about_long_rows = True
+        return cut_rows_to_length(input_ids, token_type_ids, input_mask, max_positions)
+
+    def _check_labels_are_classes(
+        self, label: torch.Tensor, num_classes: int, label_line: Optional[List[str]]
+    ) -> None:
+        labels = label.view(-1)
+        outside = ((labels < 0) | (labels >= num_classes)).nonzero().view(-1)
+        if not outside.numel():
+            return
+        row = int(outside[0])
+        where = f"{label_line[row]}: gold" if label_line else "Gold"
+        names = self._label_names(num_classes)
+        known = ", ".join(names[:MAX_LABELS_NAMED])
+        if len(names) > MAX_LABELS_NAMED:
+            known += ", ..."
+        raise ConfigurationError(
+            f"{where} label {int(labels[row])} is not one of this model's {num_classes} classes "
+            f"(labels it knows: {known}). With "
+            f"skip_label_indexing, labels are class indices from 0 to num_labels - 1: fix the "
+            f"label, or raise the model's num_labels."
+        )
 
     def _check_windows_fit_bert(self, window_ids: torch.Tensor) -> None:
         max_positions = self.bert_model.config.max_position_embeddings
@@ -337,15 +391,6 @@ class BertForClassification(Model):
                 f"A window has {window_ids.size(-1)} wordpieces, more than this BERT's "
                 f"max_position_embeddings ({max_positions}). Set the indexer's max_pieces to at "
                 f"most {max_positions}."
-            )
-
-    def _check_ids_fit_bert(self, input_ids: torch.Tensor) -> None:
-        config = self.bert_model.config
-        if input_ids.numel() and int(input_ids.max()) >= config.vocab_size:
-            raise ConfigurationError(
-                f"Wordpiece id {int(input_ids.max())} is outside this BERT's embedding table "
-                f"(vocab_size {config.vocab_size}): the indexer's vocabulary does not belong to "
-                f"this BERT. Point the indexer's pretrained_model at the model's own vocab.txt."
             )
 
     @overrides

@@ -14,7 +14,6 @@ Every call builds new modules: two models loaded from one string never share par
 Problems raise `ConfigurationError` naming the file and what was expected.
 """
 
-import json
 import logging
 import math
 import tempfile
@@ -26,12 +25,16 @@ import torch
 from allennlp.common.checks import ConfigurationError
 from pytorch_pretrained_bert.modeling import ACT2FN, BertConfig, BertModel
 
-from bert_cls.common.bert_files import resolve_model_location
+from bert_cls.common.bert_files import (
+    CONFIG_FILES,
+    config_file_in,
+    read_config_json,
+    resolve_model_location,
+)
 from bert_cls.common.safe_tar import safe_extract_tar
 
 logger = logging.getLogger(__name__)
 
-CONFIG_FILES = ("config.json", "bert_config.json")
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
 REQUIRED_CONFIG_KEYS = (
     "vocab_size",
@@ -93,19 +96,12 @@ def find_checkpoint_directory(root: Path, archive: Path) -> Path:
 
 
 def read_bert_config(directory: Path) -> Tuple[BertConfig, Path]:
-    config_file = next(
-        (directory / name for name in CONFIG_FILES if (directory / name).is_file()), None
-    )
+    config_file = config_file_in(directory)
     if config_file is None:
         raise ConfigurationError(
             f"BERT checkpoint directory '{directory}' has no {' or '.join(CONFIG_FILES)}."
         )
-    try:
-        config = json.loads(config_file.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as error:
-        raise ConfigurationError(f"BERT config '{config_file}' is not valid JSON: {error}")
-    if not isinstance(config, dict):
-        raise ConfigurationError(f"BERT config '{config_file}' must be a JSON object.")
+    config = read_config_json(config_file)
     model_type = config.get("model_type", "bert")
     if model_type != "bert":
         raise ConfigurationError(

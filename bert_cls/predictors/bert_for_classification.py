@@ -19,6 +19,7 @@ from bert_cls.predictors.error_records import (
 )
 from bert_cls.predictors.input_mapping import check_has_words, pair_instance, single_text, with_id
 from bert_cls.predictors.length_batching import length_sorted_batches, padded_length
+from bert_cls.predictors.model_limits import fit_indexers_to_model
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +50,11 @@ class BertForClassificationPredictor(TextClassifierPredictor):
     whitespace and control characters, as BERT's tokenizer drops those), and, when the input
     comes from stdin decoded with `surrogateescape`, bytes that are not UTF-8. Each one is also
     logged as a warning. A very long text is no error: it is tokenized and then truncated to the
-    indexer's `max_pieces`.
+    indexer's `max_pieces`, which the predictor lowers at construction to the model's BERT
+    `max_position_embeddings` when it is larger (one warning). A special-token string typed in a
+    text (`[SEP]`, `[CLS]`, ...) is text (see the checked readers' `special_tokens_in_text`). An
+    input the model itself fails on gets an error record too: a batch the model fails on is
+    predicted again one input at a time, so only the failing inputs lose their predictions.
 
     `input_line` is the 1-based number of the input among the lines AllenNLP hands to
     `load_line`. AllenNLP's predict skips empty and whitespace-only lines without showing them
@@ -105,6 +110,7 @@ class BertForClassificationPredictor(TextClassifierPredictor):
         quantize_int8: bool = False,
     ) -> None:
         super().__init__(model, dataset_reader, frozen)
+        fit_indexers_to_model(self._dataset_reader, self._model)
         if quantize_int8:
             quantize_model_int8(self._model)
 
@@ -133,12 +139,8 @@ class BertForClassificationPredictor(TextClassifierPredictor):
 
     @overrides
     def predict_json(self, inputs: JsonDict) -> JsonDict:
-        if isinstance(inputs, ErrorRecord):
-            return dict(inputs)
-        instance = self._checked_instance(inputs)
-        if not isinstance(instance, Instance):
-            return instance
-        return with_id(inputs, self.predict_instance(instance))
+        """`predict_batch_json` of the one input: the same checks and error records."""
+        return self.predict_batch_json([inputs])[0]
 
     @overrides
     def predict_batch_json(self, inputs: List[JsonDict]) -> List[JsonDict]:

@@ -27,7 +27,6 @@ from typing import List, Optional, Sequence
 
 from examples.spamassassin import report
 from examples.spamassassin.allennlp_runs import (
-    EVALUATE_IN_FILE_ORDER,
     absolute_paths,
     allennlp,
     link_weights,
@@ -109,8 +108,8 @@ def run(config: Path) -> Path:
         "evaluate", str(run_dir / "model.tar.gz"), str(UNPACKED_SPLIT / "test.jsonl"),
         "--output-file", str(run_dir / "test_metrics.json"),
         "--predictions-output-file", str(run_dir / "test_predictions.jsonl"),
-        # The report pairs predictions with test.jsonl line by line.
-        "-o", json.dumps(EVALUATE_IN_FILE_ORDER),
+        # The report pairs predictions with test.jsonl line by line: the config's
+        # validation_data_loader keeps the file's order.
     )  # fmt: skip
     show_test_metrics(run_dir)
 

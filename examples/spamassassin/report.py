@@ -12,9 +12,9 @@ baseline trained on the same train split:
 has been run; `DATA` holds `train.jsonl` and `test.jsonl` (default: the example's unpacked
 split). `allennlp evaluate` writes one JSON object per *batch* (its `"label"` is the list of the
 batch's predicted labels), in the order of the data loader, so the loader must keep the input
-order: no bucket batch sampler, no shuffling (`allennlp_runs.EVALUATE_IN_FILE_ORDER`). The report
-cross-checks its test accuracy against the one `allennlp evaluate` reported, which catches a
-reordering.
+order: no bucket batch sampler, no shuffling, as the example config's `validation_data_loader`.
+The report cross-checks its test accuracy against the one `allennlp evaluate` reported, which
+catches a reordering.
 
 Writes `RUN/report.json`, `RUN/confusion_matrix.png` and `RUN/learning_curve.png`, and prints a
 Markdown table of the metrics and both confusion matrices.
@@ -39,7 +39,6 @@ from sklearn.metrics import (
 )
 from sklearn.pipeline import make_pipeline
 
-from examples.spamassassin.allennlp_runs import EVALUATE_IN_FILE_ORDER
 from examples.spamassassin.paths import UNPACKED_SPLIT
 
 logger = logging.getLogger(__name__)
@@ -172,8 +171,9 @@ def check_accuracy_agrees(
             f"{accuracy!r}, but allennlp evaluate reported {reported!r} in "
             f"{paths['test_metrics']}: the predictions are not in the order of the test file. "
             "allennlp evaluate writes them in its data loader's order, and a bucket batch "
-            "sampler sorts by length; evaluate again with "
-            f"-o '{json.dumps(EVALUATE_IN_FILE_ORDER)}'"
+            "sampler sorts by length; evaluate again with a validation_data_loader that keeps "
+            'the file\'s order, such as -o \'{"validation_data_loader": {"batch_size": 64, '
+            '"shuffle": false}}\' for a config without one'
         )
 
 

@@ -7,6 +7,11 @@ from allennlp.data.tokenizers import Tokenizer
 from overrides import overrides
 
 from bert_cls.data.dataset_readers.json_lines import JsonLinesChecker
+from bert_cls.data.dataset_readers.located_label_field import with_located_label
+from bert_cls.data.tokenizers.special_token_text import (
+    SpecialTokenTextTokenizer,
+    check_special_tokens_in_text,
+)
 
 DEFAULT_IGNORED_KEYS = ["id"]
 
@@ -26,6 +31,12 @@ class CheckedTextClassificationJsonReader(TextClassificationJsonReader):
     `require_labels` is false), a label that is an array, an object or an empty string, a label
     that is not an integer with `skip_label_indexing`, and a file with no data at all. Keys other
     than the text, the label and `ignored_keys` are reported in one warning per file.
+
+    Typed text is text: by default (`special_tokens_in_text: "split"`), a token holding one of
+    BERT's special-token strings (`[SEP]`, `[CLS]`, `[PAD]`, `[MASK]`, `[UNK]`) is split as
+    ordinary characters (`[SEP]` -> `[`, `SEP`, `]`, see
+    `bert_cls.data.tokenizers.special_token_text`), whatever the tokenizer, so a typed `[SEP]`
+    never starts a second segment and a typed `[CLS]` never becomes BERT's `[CLS]`.
 
     Registered as a `DatasetReader` with name "checked_text_classification_json".
 
@@ -54,6 +65,12 @@ class CheckedTextClassificationJsonReader(TextClassificationJsonReader):
         instance with `allennlp predict --use-dataset-reader`.
     ignored_keys : `List[str]`, optional (default = `None`)
         Further keys a line may have without a warning. `None` means `["id"]`.
+    special_tokens_in_text : `str`, optional (default = `"split"`)
+        `"split"`: special-token strings in a text are split as ordinary characters (see above).
+        `"keep"`: they are kept as the tokenizer made them, as AllenNLP 0.9 did, so a typed
+        `[SEP]` (kept whole by `bert-basic`) makes the `bert-pretrained` indexer start the next
+        segment: the "[SEP] pair trick". A BERT has 2 segments (`type_vocab_size`), so a text
+        with two or more typed `[SEP]` is then an error at the model.
     """
 
     def __init__(
@@ -67,8 +84,10 @@ class CheckedTextClassificationJsonReader(TextClassificationJsonReader):
         label_key: str = "label",
         require_labels: bool = True,
         ignored_keys: Optional[List[str]] = None,
+        special_tokens_in_text: str = "split",
         **kwargs,
     ) -> None:
+        check_special_tokens_in_text(special_tokens_in_text)
         super().__init__(
             token_indexers=token_indexers,
             tokenizer=tokenizer,
@@ -80,6 +99,8 @@ class CheckedTextClassificationJsonReader(TextClassificationJsonReader):
             **kwargs,
         )
         self._require_labels = require_labels
+        if special_tokens_in_text == "split":
+            self._tokenizer = SpecialTokenTextTokenizer(self._tokenizer)
         self._checker = JsonLinesChecker(
             text_keys=[text_key],
             label_key=label_key,
@@ -91,4 +112,5 @@ class CheckedTextClassificationJsonReader(TextClassificationJsonReader):
     @overrides
     def _read(self, file_path) -> Iterable[Instance]:
         for line in self._checker.read(file_path, self.shard_iterable):
-            yield self.text_to_instance(text=line.texts[self._text_key], label=line.label)
+            instance = self.text_to_instance(text=line.texts[self._text_key], label=line.label)
+            yield with_located_label(instance, line, self._skip_label_indexing)

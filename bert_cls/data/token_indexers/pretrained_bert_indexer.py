@@ -11,7 +11,7 @@ from allennlp.data.vocabulary import Vocabulary
 from overrides import overrides
 from pytorch_pretrained_bert.tokenization import BertTokenizer
 
-from bert_cls.common.bert_files import resolve_vocab_file
+from bert_cls.common.bert_files import BertTableSizes, read_table_sizes, resolve_vocab_file
 from bert_cls.common.special_tokens import CLS, SEP, SPECIAL_TOKENS, UNK
 
 logger = logging.getLogger(__name__)
@@ -56,6 +56,12 @@ class PretrainedBertIndexer(TokenIndexer):
     The BERT vocabulary is also copied into the "bert" namespace of the `Vocabulary` the first
     time this indexer indexes something.
 
+    When the vocabulary sits beside its BERT's `config.json` or `bert_config.json` (a checkpoint
+    directory), the indexer checks that it fits that BERT: a vocabulary with more wordpieces than
+    the BERT's `vocab_size` is a `ConfigurationError`, and a `max_pieces` above its
+    `max_position_embeddings` is lowered to it, with one warning (see `limit_max_pieces`).
+    `bert_table_sizes` holds the sizes read.
+
     Registered as a `TokenIndexer` with name "bert-pretrained".
 
     # Parameters
@@ -73,7 +79,8 @@ class PretrainedBertIndexer(TokenIndexer):
         `["[UNK]", "[SEP]", "[PAD]", "[CLS]", "[MASK]"]`.
     max_pieces : `int`, optional (default = `512`)
         The most wordpieces BERT takes at once (its number of position embeddings), `[CLS]` and
-        `[SEP]` included.
+        `[SEP]` included. Lowered to the BERT's `max_position_embeddings` when that is smaller
+        and the indexer can read it (see above).
     truncate_long_sequences : `bool`, optional (default = `True`)
         Whether longer input is truncated or, if `False`, cut into windows.
     truncation_strategy : `str`, optional (default = `"head"`)
@@ -134,7 +141,8 @@ class PretrainedBertIndexer(TokenIndexer):
             if max_windows < 1:
                 raise ConfigurationError(f"max_windows must be at least 1, got {max_windows}.")
 
-        bert_tokenizer = _load_bert_tokenizer(resolve_vocab_file(pretrained_model))
+        vocab_file = resolve_vocab_file(pretrained_model)
+        bert_tokenizer = _load_bert_tokenizer(vocab_file)
         self._vocab: Dict[str, int] = bert_tokenizer.vocab
         self._wordpiece_tokenizer = bert_tokenizer.wordpiece_tokenizer
         self._namespace = "bert"
@@ -151,6 +159,10 @@ class PretrainedBertIndexer(TokenIndexer):
         # Word (as lowercased for splitting) -> its wordpiece ids: words repeat a lot, and the
         # split of a word depends on nothing else. Bounded by WORDPIECE_CACHE_SIZE.
         self._wordpiece_ids_cache: Dict[str, Tuple[int, ...]] = {}
+        # The BERT this vocabulary belongs to, when its config file is beside vocab.txt.
+        self.bert_table_sizes = read_table_sizes(vocab_file.parent)
+        if self.bert_table_sizes is not None:
+            self._check_fits_bert(vocab_file, self.bert_table_sizes)
 
     @property
     def vocab(self) -> Dict[str, int]:
@@ -161,6 +173,36 @@ class PretrainedBertIndexer(TokenIndexer):
     def truncate_long_sequences(self) -> bool:
         """Whether input longer than `max_pieces` is truncated (rather than cut into windows)."""
         return self._truncate_long_sequences
+
+    def limit_max_pieces(self, max_position_embeddings: int, bert: str) -> None:
+        """
+        Lowers `max_pieces` to `max_position_embeddings`, the most positions of the BERT that
+        `bert` names, when it is larger, with one warning; with `"head_tail"`, a `head_pieces`
+        that no longer leaves the tail a wordpiece is scaled down with the window. A BERT with
+        too few positions for even the shortest input is a `ConfigurationError`.
+        """
+        if self.max_pieces <= max_position_embeddings:
+            return
+        smallest = 3 if self._truncate_long_sequences else 4
+        if max_position_embeddings < smallest:
+            raise ConfigurationError(
+                f"{bert} has max_position_embeddings {max_position_embeddings}, too few for "
+                f"[CLS], a wordpiece and [SEP]{'' if smallest == 3 else ' in windows of two'}."
+            )
+        logger.warning(
+            "The bert-pretrained indexer's max_pieces=%d is more than %s takes "
+            "(max_position_embeddings %d): using max_pieces=%d. Set max_pieces to at most %d to "
+            "silence this warning.",
+            self.max_pieces,
+            bert,
+            max_position_embeddings,
+            max_position_embeddings,
+            max_position_embeddings,
+        )
+        old_window = self.max_pieces - 2
+        self.max_pieces = max_position_embeddings
+        if self.truncation_strategy == "head_tail" and self.head_pieces >= self.max_pieces - 2:
+            self.head_pieces = self.head_pieces * (self.max_pieces - 2) // old_window
 
     def wordpieces(self, token: Token) -> List[str]:
         """The wordpieces this indexer splits `token` into, lowercased as it lowercases them."""
@@ -257,8 +299,10 @@ class PretrainedBertIndexer(TokenIndexer):
         if not isinstance(other, PretrainedBertIndexer):
             return NotImplemented
         # The wordpiece tokenizer has no equality of its own (it is determined by the vocabulary),
-        # and the two flags and the cache only record what this instance has already done.
+        # the two flags and the cache only record what this instance has already done, and the
+        # BERT's table sizes were used at construction only.
         ignored = {
+            "bert_table_sizes",
             "_wordpiece_tokenizer",
             "_added_to_vocabulary",
             "_warned_about_truncation",
@@ -331,6 +375,18 @@ class PretrainedBertIndexer(TokenIndexer):
             self.max_pieces,
         )
         self._warned_about_truncation = True
+
+    def _check_fits_bert(self, vocab_file: Path, sizes: BertTableSizes) -> None:
+        bert = f"the BERT of '{sizes.config_file}'"
+        num_wordpieces = max(self._vocab.values()) + 1
+        if sizes.vocab_size is not None and num_wordpieces > sizes.vocab_size:
+            raise ConfigurationError(
+                f"BERT vocabulary '{vocab_file}' has {num_wordpieces} wordpieces, more than "
+                f"{bert} has rows in its embedding table (vocab_size {sizes.vocab_size}): the "
+                f"vocabulary does not belong to this BERT. Use the vocab.txt it was trained with."
+            )
+        if sizes.max_position_embeddings is not None:
+            self.limit_max_pieces(sizes.max_position_embeddings, bert)
 
     def _add_encoding_to_vocabulary_if_needed(self, vocabulary: Vocabulary) -> None:
         if self._added_to_vocabulary:
