@@ -254,7 +254,8 @@ def test_file_errors_name_file_and_line(tmp_path):
         list(reader.read(write(tmp_path, "\n")))
     # With special_tokens_in_text "keep", a typed [SEP] would start a third segment.
     first = '{"text": "good", "text_pair": "fun", "label": "same", "id": 1}'
-    path = write(tmp_path, first + "\n\n" + '{"text": "good [SEP] fun", "text_pair": "bad", "label": "same"}\n')
+    line = '{"text": "good [SEP] fun", "text_pair": "bad", "label": "same"}'
+    path = write(tmp_path, first + "\n\n" + line + "\n")
     with pytest.raises(JsonLinesError) as error:
         list(make_reader(special_tokens_in_text="keep").read(path))
     assert str(error.value).startswith(f"{path}, line 3: 'text' holds the separator")
@@ -280,7 +281,8 @@ def test_typed_special_tokens_are_split_as_text_and_the_readers_sep_kept(tmp_pat
     # From a file: a line with several [SEP] in each text is read, not refused.
     path = write(
         tmp_path,
-        '{"text": "great [SEP] movie [SEP] boring", "text_pair": "a [SEP] b [SEP]", "label": "x"}\n',
+        '{"text": "great [SEP] movie [SEP] boring", "text_pair": "a [SEP] b [SEP]", '
+        '"label": "x"}\n',
     )
     (read,) = reader.read(path)
     assert words(read).count("[SEP]") == 1
