@@ -277,7 +277,8 @@ def test_typed_special_tokens_are_text(tmp_path):
 
 
 def test_label_surrounding_whitespace_is_stripped(tmp_path):
-    path = write(tmp_path, '{"text": "good", "label": "pos "}\n{"text": "bad", "label": "\\tneg"}\n')
+    content = '{"text": "good", "label": "pos "}\n{"text": "bad", "label": "\\tneg"}\n'
+    path = write(tmp_path, content)
     assert [instance["label"].label for instance in read(path)] == ["pos", "neg"]
 
 
@@ -321,9 +322,8 @@ def test_distinct_labels_are_not_warned_about(tmp_path, caplog):
 
 
 def test_skip_label_indexing_needs_labels_from_zero(tmp_path):
-    message = read_error(
-        tmp_path, '{"text": "good", "label": 0}\n{"text": "bad", "label": -1}\n', skip_label_indexing=True
-    )
+    content = '{"text": "good", "label": 0}\n{"text": "bad", "label": -1}\n'
+    message = read_error(tmp_path, content, skip_label_indexing=True)
     assert message.endswith(
         ", line 2: label 'label' is -1, but skip_label_indexing needs integer labels from 0 (the "
         "index of the class)."

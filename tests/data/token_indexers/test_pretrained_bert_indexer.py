@@ -360,7 +360,7 @@ class TestPretrainedBertIndexer(AllenNlpTestCase):
         for name in ("bert-base-cased", "bert-base-uncased"):
             shutil.copytree(FIXTURE_BERT, self.TEST_DIR / name)
         # max_pieces fits the fixture BERT's 64 positions: no warning about that.
-        cased, uncased = (str(self.TEST_DIR / name) for name in ("bert-base-cased", "bert-base-uncased"))
+        cased, uncased = (str(self.TEST_DIR / f"bert-base-{case}") for case in ("cased", "uncased"))
         with caplog.at_level(logging.WARNING, logger=LOGGER):
             PretrainedBertIndexer(cased, max_pieces=64)
             PretrainedBertIndexer(uncased, do_lowercase=False, max_pieces=64)
