@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import List, Optional, Sequence
+from typing import List, Optional, Sequence, Tuple
 
 from tests.paths import CONFIGS_ROOT, PROJECT_ROOT
 
@@ -48,6 +48,24 @@ def train(
     if overrides:
         args += ["-o", json.dumps(overrides)]
     return allennlp(args, check=check, text=True)
+
+
+def predict_lines(
+    archive: Path, lines: List[str], tmp_path: Path, *args: str, **kwargs
+) -> Tuple[List[dict], subprocess.CompletedProcess]:
+    """
+    `allennlp predict archive` on a file of `lines` (written into `tmp_path`) with `args`; the
+    output lines and the finished process.
+    """
+    inputs = tmp_path / "input.jsonl"
+    inputs.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    output = tmp_path / "output.jsonl"
+    result = allennlp(
+        ["predict", str(archive), str(inputs), "--output-file", str(output), "--silent", *args],
+        text=True,
+        **kwargs,
+    )
+    return read_jsonl(output), result
 
 
 def read_jsonl(path: Path) -> List[dict]:
