@@ -92,3 +92,23 @@ def assert_archive_predicts(run: Path, tmp_path: Path) -> None:
     predictions = read_jsonl(output)
     assert len(predictions) == 3
     assert all(prediction["label"] in {"pos", "neg"} for prediction in predictions)
+
+
+def assert_archive_takes_batch_sizes(
+    archive: Path, evaluate_data: Path, predict_data: Path, tmp_path: Path
+) -> None:
+    """`allennlp evaluate --batch-size 64` and `allennlp predict --batch-size 2` both work."""
+    metrics = tmp_path / "metrics.json"
+    allennlp(
+        ["evaluate", str(archive), str(evaluate_data), "--output-file", str(metrics)]
+        + ["--batch-size", "64"]
+    )
+    assert set(json.loads(metrics.read_text())) >= {"accuracy", "loss"}
+    output = tmp_path / "predictions.jsonl"
+    allennlp(
+        ["predict", str(archive), str(predict_data), "--output-file", str(output), "--silent"]
+        + ["--batch-size", "2"]
+    )
+    predictions = read_jsonl(output)
+    assert len(predictions) == len(read_jsonl(predict_data))
+    assert all("label" in prediction for prediction in predictions)

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from tests.cli import assert_archive_predicts, train
-from tests.paths import CONFIGS_ROOT
+from tests.cli import assert_archive_predicts, assert_archive_takes_batch_sizes, train
+from tests.paths import CONFIGS_ROOT, FIXTURES_ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -34,3 +34,7 @@ def test_two_cpu_workers_train_and_the_archive_predicts(tmp_path):
     assert not list(run.glob(".checkpoint-staging-*"))
 
     assert_archive_predicts(run, tmp_path)
+    data = FIXTURES_ROOT / "data"
+    assert_archive_takes_batch_sizes(
+        run / "model.tar.gz", data / "dev.jsonl", data / "predict.jsonl", tmp_path
+    )
