@@ -1,3 +1,4 @@
+import os
 import random
 
 import pytest
@@ -6,10 +7,26 @@ from allennlp.common import Params
 from allennlp.data import DatasetReader, Vocabulary
 from allennlp.data.data_loaders import SimpleDataLoader
 from allennlp.training import GradientDescentTrainer
+from hypothesis import HealthCheck, settings
 
 from bert_cls.models import BertForClassification
 from tests.fixture_bert import BERT
 from tests.paths import CONFIGS_ROOT, FIXTURES_ROOT, PROJECT_ROOT
+
+# Property-based tests draw a fixed, bounded set of examples: the same on every run and machine,
+# with no example database and no per-example deadline (shared CI cores are slow at times).
+# HYPOTHESIS_PROFILE=explore draws new random examples, more of them.
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    max_examples=40,
+    deadline=None,
+    database=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile("explore", max_examples=1000, deadline=None)
+settings.load_profile(os.getenv("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture(autouse=True)
