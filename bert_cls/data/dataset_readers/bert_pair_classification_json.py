@@ -39,7 +39,8 @@ class BertPairClassificationJsonReader(DatasetReader):
     line and the problem; both texts must be non-empty strings).
 
     Each instance has a `tokens` `TextField` holding the words of the text, a `[SEP]` token and the
-    words of the text pair, and a `label` `LabelField` when the line has a label. The
+    words of the text pair, and a `label` `LabelField` when the line has a label (read, checked and
+    located as the `checked_text_classification_json` reader's labels, `label_line` included). The
     `bert-pretrained` indexer turns it into `[CLS] text [SEP] pair [SEP]`, with type ids 0 for
     `[CLS] text [SEP]` and 1 for `pair [SEP]`, so it works with `bert_for_classification` as is.
     Typed text is text: a special-token string typed in either text (`[SEP]`, `[CLS]`, ...) is

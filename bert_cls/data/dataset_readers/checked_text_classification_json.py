@@ -29,8 +29,17 @@ class CheckedTextClassificationJsonReader(TextClassificationJsonReader):
     that is not valid JSON or not a JSON object, a missing text key (the keys present are listed),
     a text that is not a string or is empty or only whitespace, a missing or `null` label (unless
     `require_labels` is false), a label that is an array, an object or an empty string, a label
-    that is not an integer with `skip_label_indexing`, and a file with no data at all. Keys other
-    than the text, the label and `ignored_keys` are reported in one warning per file.
+    that is not an integer from 0 with `skip_label_indexing`, and a file with no data at all. Keys
+    other than the text, the label and `ignored_keys` are reported in one warning per file.
+
+    Labels: surrounding whitespace is stripped (`"pos "` is `"pos"`); labels of one file that
+    differ only by surrounding whitespace, case or the spelling of a number (`"Pos"` and `"pos"`,
+    `1` and `1.0`) get one warning per file naming each spelling and a line of it. Each label is
+    a `LocatedLabelField` that remembers its file and line: indexed with a vocabulary that lacks it
+    (`allennlp evaluate` with a label the model never saw), it raises a `JsonLinesError` naming
+    them, the label and the labels the vocabulary has. With `skip_label_indexing`, each labelled
+    instance also has a `label_line` `MetadataField` (`"<file>, line <n>"`), which the
+    `bert_for_classification` model names when the label is not one of its classes.
 
     Typed text is text: by default (`special_tokens_in_text: "split"`), a token holding one of
     BERT's special-token strings (`[SEP]`, `[CLS]`, `[PAD]`, `[MASK]`, `[UNK]`) is split as
