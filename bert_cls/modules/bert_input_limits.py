@@ -4,7 +4,7 @@ type id below `type_vocab_size`, and no row longer than `max_position_embeddings
 torch's embedding lookup fails with a bare `IndexError: index out of range in self`.
 """
 
-from typing import Tuple
+from typing import Optional, Tuple
 
 import torch
 from allennlp.common.checks import ConfigurationError
@@ -19,27 +19,33 @@ def check_ids_in_tables(
     id of `input_ids` is outside `[0, config.vocab_size)` or a type id of `token_type_ids` is
     outside `[0, config.type_vocab_size)`.
     """
-    if input_ids.numel():
-        smallest, largest = int(input_ids.min()), int(input_ids.max())
-        if smallest < 0 or largest >= config.vocab_size:
-            bad = smallest if smallest < 0 else largest
-            raise ConfigurationError(
-                f"Wordpiece id {bad} is outside this BERT's embedding table (vocab_size "
-                f"{config.vocab_size}): the indexer's vocabulary does not belong to this BERT. "
-                f"Point the indexer's pretrained_model at the model's own vocab.txt."
-            )
-    if token_type_ids.numel():
-        smallest, largest = int(token_type_ids.min()), int(token_type_ids.max())
-        if smallest < 0 or largest >= config.type_vocab_size:
-            bad = smallest if smallest < 0 else largest
-            raise ConfigurationError(
-                f"Type id {bad} is outside this BERT's token-type table (type_vocab_size "
-                f"{config.type_vocab_size}): an input has more segments than this BERT takes. "
-                f"The bert-pretrained indexer starts the next segment at each [SEP] token among "
-                f"the words it is given: keep the checked readers' special_tokens_in_text at "
-                f'"split" (the default), so that a [SEP] typed in a text is text, or give it at '
-                f"most {config.type_vocab_size - 1} [SEP] token(s) per input."
-            )
+    bad = _id_outside(input_ids, config.vocab_size)
+    if bad is not None:
+        raise ConfigurationError(
+            f"Wordpiece id {bad} is outside this BERT's embedding table (vocab_size "
+            f"{config.vocab_size}): the indexer's vocabulary does not belong to this BERT. "
+            f"Point the indexer's pretrained_model at the model's own vocab.txt."
+        )
+    bad = _id_outside(token_type_ids, config.type_vocab_size)
+    if bad is not None:
+        raise ConfigurationError(
+            f"Type id {bad} is outside this BERT's token-type table (type_vocab_size "
+            f"{config.type_vocab_size}): an input has more segments than this BERT takes. "
+            f"The bert-pretrained indexer starts the next segment at each [SEP] token among "
+            f"the words it is given: keep the checked readers' special_tokens_in_text at "
+            f'"split" (the default), so that a [SEP] typed in a text is text, or give it at '
+            f"most {config.type_vocab_size - 1} [SEP] token(s) per input."
+        )
+
+
+def _id_outside(ids: torch.Tensor, table_size: int) -> Optional[int]:
+    """The smallest id of `ids` below 0, else the largest one from `table_size`, else `None`."""
+    if not ids.numel():
+        return None
+    smallest, largest = int(ids.min()), int(ids.max())
+    if smallest < 0:
+        return smallest
+    return largest if largest >= table_size else None
 
 
 def cut_rows_to_length(
