@@ -21,7 +21,14 @@ setup(
         "scikit-learn",
         "matplotlib",
     ],
+    extras_require={
+        # bert-cls-report and bert_cls.evaluation: metrics, the baseline and the pictures.
+        "report": ["scikit-learn", "matplotlib"],
+    },
     entry_points={
-        "console_scripts": ["bert-cls-convert-checkpoint = bert_cls.tools.convert_checkpoint:main"]
+        "console_scripts": [
+            "bert-cls-convert-checkpoint = bert_cls.tools.convert_checkpoint:main",
+            "bert-cls-report = bert_cls.commands.report:main",
+        ]
     },
 )
