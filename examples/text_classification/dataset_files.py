@@ -17,7 +17,7 @@ README_FILE = "README.md"
 
 def jsonl_bytes(examples: List[Example]) -> bytes:
     lines = (
-        json.dumps({"id": e.id, "text": e.text, "label": e.label}, ensure_ascii=False) + "\n"
+        json.dumps({"id": e.id, "text": e.text, "label": e.label}) + "\n"
         for e in examples
     )
     return "".join(lines).encode("utf-8")

@@ -113,7 +113,9 @@ def report(run_dir: Path, data_dir: Path, title: str, redo: bool) -> Dict[str, A
     return built
 
 
-def result_entry(name: str, built: Dict[str, Any], run_dir: Path, config: Path) -> Dict[str, Any]:
+def result_entry(
+    name: str, built: Dict[str, Any], run_dir: Path, config: Path, command: str
+) -> Dict[str, Any]:
     training = built["training"] or {}
     baseline = built["baseline"]
     chosen = baseline["validation"][repr(baseline["c"])]
@@ -139,7 +141,7 @@ def result_entry(name: str, built: Dict[str, Any], run_dir: Path, config: Path) 
         "config": _relative(config),
         "run_dir": _relative(run_dir),
         "report": _relative(run_dir / REPORT_DIR / REPORT_FILE),
-        "command": f"python -m examples.text_classification.run --datasets {name}",
+        "command": command,
         "machine": machine(),
         "finished": time.strftime("%Y-%m-%d %H:%M:%S %z"),
     }
@@ -183,7 +185,10 @@ def run_dataset(
     say(f"{title}: report on the test split, beside the TF-IDF + LR baseline")
     built = report(run_dir, dataset_dir, title, redo_report)
 
-    entry = result_entry(name, built, run_dir, config)
+    options = ["--datasets", name] + (["--config", _relative(config)] if config != spec.config else [])
+    options += ["-o", json.dumps(overrides)] if overrides else []
+    command = shlex.join(["python", "-m", "examples.text_classification.run", *options])
+    entry = result_entry(name, built, run_dir, config, command)
     merge_result(results_file, name, entry)
     print(f"results: {results_file} ({name})")
     return entry

@@ -1,6 +1,6 @@
 import pytest
 
-from bert_cls.evaluation.baseline import C_GRID, choose_c, run_baseline
+from bert_cls.evaluation.baseline import C_GRID, choose_c, run_baseline, tfidf_logistic_regression
 
 SPORT = ["the team won the match", "a goal in the last minute of the match", "the team lost the cup"]
 COOKING = ["bake the bread in the oven", "the soup needs salt and bread", "slice the bread for the soup"]
@@ -29,6 +29,9 @@ def test_c_is_chosen_on_validation_accuracy_then_the_smaller_c():
     assert fit["c"] == chosen["c"] and fit["validation"] == chosen["validation"]
 
 
-def test_two_labels_fit_one_binary_model():
-    pipeline_predicted, _ = run_baseline((SPORT + COOKING, ["a"] * 3 + ["b"] * 3), ["the match"])
-    assert pipeline_predicted == ["a"]
+def test_two_labels_fit_one_binary_model_as_logistic_regression_alone_does():
+    texts, labels = SPORT + COOKING, ["a"] * 3 + ["b"] * 3
+    model = tfidf_logistic_regression().fit(texts, labels)
+    assert len(model[-1].estimators_) == 1
+    assert len(tfidf_logistic_regression().fit(*TRAIN)[-1].estimators_) == 3
+    assert run_baseline((texts, labels), ["the match", "the soup"])[0] == ["a", "b"]
