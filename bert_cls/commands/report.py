@@ -13,6 +13,7 @@ beside the archive), prints the metrics as a Markdown table and the paths writte
 `report` extra (`pip install 'bert_cls[report]'`). A file it cannot use exits with status 1 and
 `error: ...` on stderr.
 """
+
 import argparse
 import logging
 import sys

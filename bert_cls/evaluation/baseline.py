@@ -4,6 +4,7 @@ frequency, terms in at least 2 training documents) and scikit-learn's `LogisticR
 (liblinear; one binary model a label, `OneVsRestClassifier`, when there are more than two), with
 its inverse regularization strength C fixed or chosen on validation data.
 """
+
 import logging
 import time
 from typing import Any, Dict, List, Optional, Sequence, Tuple
@@ -54,7 +55,10 @@ def choose_c(train: Texts, validation: Texts, grid: Sequence[float] = C_GRID) ->
 
 
 def run_baseline(
-    train: Texts, test_texts: Sequence[str], validation: Optional[Texts] = None, c: float = DEFAULT_C
+    train: Texts,
+    test_texts: Sequence[str],
+    validation: Optional[Texts] = None,
+    c: float = DEFAULT_C,
 ) -> Tuple[List[str], Dict[str, Any]]:
     """
     Fits the baseline on `train`, with C chosen by `choose_c` when `validation` is given, else

@@ -3,6 +3,7 @@ The optional dependencies of reports: scikit-learn and matplotlib, in the `repor
 `bert_cls`. They are imported only by the functions that need them: AllenNLP imports every
 module of a plugin package at start-up, and they would slow down every `allennlp` command.
 """
+
 import importlib
 from types import ModuleType
 

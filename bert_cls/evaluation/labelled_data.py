@@ -1,4 +1,5 @@
 """Reading a labelled JSON-lines file for evaluation, keeping each line's number and object."""
+
 import json
 from typing import Any, Dict, List, NamedTuple, Tuple
 
@@ -37,7 +38,9 @@ def read_labelled_lines(file_path: str, label_key: str = "label") -> List[Labell
             raise line_error(str(file_path), number, f"is {json_type_name(item)}, not an object.")
         label = item.get(label_key)
         if label is None or isinstance(label, (dict, list)):
-            problem = f"has no {label_key!r}" if label is None else f"{label_key!r} is not one label"
+            problem = (
+                f"has no {label_key!r}" if label is None else f"{label_key!r} is not one label"
+            )
             raise line_error(str(file_path), number, f"{problem}; a labelled file is needed.")
         inputs = {key: value for key, value in item.items() if key != label_key}
         lines.append(LabelledLine(number, str(label), inputs))

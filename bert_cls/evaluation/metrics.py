@@ -1,4 +1,5 @@
 """Accuracy, per-label precision, recall and F1, macro-F1 and the confusion matrix."""
+
 from collections import Counter
 from typing import Any, Dict, List, Optional, Sequence
 

@@ -2,6 +2,7 @@
 Pictures of a report, drawn with matplotlib (the `report` extra): confusion matrices that stay
 readable from 2 to 50-odd labels, and a training run's learning curve.
 """
+
 from pathlib import Path
 from typing import Any, Dict, List, NamedTuple, Sequence
 

@@ -1,4 +1,5 @@
 """Predicting the labels of a labelled file through a model archive's own predictor."""
+
 import logging
 from pathlib import Path
 from typing import List, Sequence

@@ -7,6 +7,7 @@ regression baseline: the library behind `bert-cls-report`.
 serialization directory has the data, the learning curve PNG; `markdown_summary` gives the
 metrics as a Markdown table.
 """
+
 import json
 import logging
 import time
@@ -101,13 +102,13 @@ def write_report(
     outputs = {"report": output_dir / REPORT_FILE}
     systems = [("confusion_matrix", CONFUSION_MATRIX_FILE, report["model"])]
     if report["baseline"] is not None:
-        systems.append(("baseline_confusion_matrix", BASELINE_CONFUSION_MATRIX_FILE, report["baseline"]))
+        systems.append(
+            ("baseline_confusion_matrix", BASELINE_CONFUSION_MATRIX_FILE, report["baseline"])
+        )
     for name, file_name, result in systems:
         outputs[name] = output_dir / file_name
-        panel = MatrixPanel(
-            f"{result['name']}\naccuracy {result['accuracy']:.4f}, macro-F1 {result['macro_f1']:.4f}",
-            result["confusion_matrix"],
-        )
+        scores = f"accuracy {result['accuracy']:.4f}, macro-F1 {result['macro_f1']:.4f}"
+        panel = MatrixPanel(f"{result['name']}\n{scores}", result["confusion_matrix"])
         plot_confusion_matrices([panel], report["labels"], outputs[name], title)
     curve = learning_curve(Path(report["archive"]).parent)
     if curve is not None:

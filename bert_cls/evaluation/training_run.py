@@ -3,6 +3,7 @@ What an `allennlp train` serialization directory says about the training: its su
 `metrics.json` and its learning curve from `learning_curve.jsonl` (bert_cls's
 `learning_curve` callback) or, failing that, the per-epoch `metrics_epoch_*.json`.
 """
+
 import json
 import re
 from pathlib import Path

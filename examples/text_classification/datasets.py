@@ -2,6 +2,7 @@
 The four data sets of the table: which pinned packages each is built from, how, and with which
 config.
 """
+
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path

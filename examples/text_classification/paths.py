@@ -1,4 +1,5 @@
 """Where this example's files are, from its own folder (not the working directory)."""
+
 from pathlib import Path
 
 EXAMPLE_DIR = Path(__file__).resolve().parent

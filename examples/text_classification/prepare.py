@@ -9,6 +9,7 @@ their pinned SHA256), reads the texts out of them, splits them (seeded, stratifi
 `DATA_DIR/<name>/{train,validation,test}.jsonl`, `README.md` and `SHA256SUMS`. Files whose bytes
 would not change are not rewritten, so a second run fetches and rewrites nothing.
 """
+
 import argparse
 import logging
 from pathlib import Path

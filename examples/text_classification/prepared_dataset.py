@@ -2,6 +2,7 @@
 What preparing a data set produces, before it is written: the examples of each split and what
 its README says about where they come from.
 """
+
 from dataclasses import dataclass, field
 from typing import Dict, List, NamedTuple, Sequence
 

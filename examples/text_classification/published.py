@@ -6,6 +6,7 @@ The published test accuracies (%) the table stands beside, as the papers print t
 - BERT-base and RoBERTa-base fine-tuned: Lin et al., "BertGCN: Transductive Text Classification
   by Combining GCN and BERT", Findings of ACL 2021, main results table.
 """
+
 from typing import Dict
 
 TFIDF_LR_SOURCE = "TextGCN (Yao et al., AAAI 2019), Table 2"

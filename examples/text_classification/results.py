@@ -2,6 +2,7 @@
 The table's results file, `benchmarks/results/text_classification.json` (one entry a data set,
 merged as data sets finish), and the README table printed from it.
 """
+
 import json
 import os
 import platform
@@ -87,7 +88,9 @@ def markdown_table(results: Dict[str, Any]) -> str:
         "|---|---:|---:|---:|---:|---:|",
     ]
     datasets = results.get("datasets", {})
-    for name in [n for n in TABLE_ORDER if n in datasets] + sorted(set(datasets) - set(TABLE_ORDER)):
+    for name in [n for n in TABLE_ORDER if n in datasets] + sorted(
+        set(datasets) - set(TABLE_ORDER)
+    ):
         entry = datasets[name]
         published = PUBLISHED_ACCURACY.get(name, {})
         cells = [

@@ -19,6 +19,7 @@ For each data set, skipping every stage already finished:
 
 Then prints the README table of every data set in the results file.
 """
+
 import argparse
 import json
 import logging
@@ -185,7 +186,9 @@ def run_dataset(
     say(f"{title}: report on the test split, beside the TF-IDF + LR baseline")
     built = report(run_dir, dataset_dir, title, redo_report)
 
-    options = ["--datasets", name] + (["--config", _relative(config)] if config != spec.config else [])
+    options = ["--datasets", name] + (
+        ["--config", _relative(config)] if config != spec.config else []
+    )
     options += ["-o", json.dumps(overrides)] if overrides else []
     command = shlex.join(["python", "-m", "examples.text_classification.run", *options])
     entry = result_entry(name, built, run_dir, config, command)

@@ -9,6 +9,7 @@ unpacking anything to disk:
 Each reader returns `Document`s in file order; `row` is the 1-based number of the document among
 the file's data rows, so that every written line can be traced back to its source.
 """
+
 import bz2
 import csv
 import io

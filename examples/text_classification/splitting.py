@@ -3,6 +3,7 @@ Seeded, stratified splitting that also takes labels with a single document (R52 
 scikit-learn's stratified splitters refuse. Deterministic across Python versions: it draws only
 from `random.Random(seed)`, whose `shuffle` is stable.
 """
+
 import math
 import random
 from collections import defaultdict

@@ -5,6 +5,7 @@ when each attempt started, and the time of the run is the sum, over attempts, of
 `training_duration` each attempt wrote into `metrics_epoch_*.json`. The part of an epoch that a
 kill cut short is not counted (it is trained again by the next attempt, and counted there).
 """
+
 import json
 import time
 from pathlib import Path

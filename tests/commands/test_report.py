@@ -1,4 +1,5 @@
 """`bert-cls-report` through its console script, on an archive trained from the fixture config."""
+
 import json
 import os
 import subprocess
@@ -20,7 +21,12 @@ pytestmark = pytest.mark.slow
 def report(*args: str) -> subprocess.CompletedProcess:
     env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONWARNINGS="ignore")
     return subprocess.run(
-        [REPORT, *map(str, args)], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=300
+        [REPORT, *map(str, args)],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 
@@ -47,9 +53,19 @@ def test_the_report_with_a_baseline(run, tmp_path):
     saved = json.loads((output / "report.json").read_text())
     assert saved["test_size"] == 4
     assert saved["baseline"]["train_size"] == 10
-    assert set(saved["baseline"]["validation"]) == {"0.1", "1.0", "10.0", "100.0", "1000.0", "10000.0"}
+    assert set(saved["baseline"]["validation"]) == {
+        "0.1",
+        "1.0",
+        "10.0",
+        "100.0",
+        "1000.0",
+        "10000.0",
+    }
     model = saved["model"]
-    assert f"| accuracy | {model['accuracy']:.4f} | {saved['baseline']['accuracy']:.4f} |" in result.stdout
+    assert (
+        f"| accuracy | {model['accuracy']:.4f} | {saved['baseline']['accuracy']:.4f} |"
+        in result.stdout
+    )
     assert f"| macro-F1 | {model['macro_f1']:.4f} |" in result.stdout
     assert model["per_label"]["pos"]["support"] == 2
 

@@ -4,7 +4,9 @@ import pytest
 
 from tests.cli import train
 
-LEARNING_CURVE_EVERY_BATCH = {"trainer.callbacks": [{"type": "learning_curve", "every_n_batches": 1}]}
+LEARNING_CURVE_EVERY_BATCH = {
+    "trainer.callbacks": [{"type": "learning_curve", "every_n_batches": 1}]
+}
 
 
 @pytest.fixture(scope="session")

@@ -1,12 +1,25 @@
-import pytest
-
 from bert_cls.evaluation.baseline import C_GRID, choose_c, run_baseline, tfidf_logistic_regression
 
-SPORT = ["the team won the match", "a goal in the last minute of the match", "the team lost the cup"]
-COOKING = ["bake the bread in the oven", "the soup needs salt and bread", "slice the bread for the soup"]
-MUSIC = ["the band played a new song", "a song with a long guitar solo", "the band tours with the song"]
+SPORT = [
+    "the team won the match",
+    "a goal in the last minute of the match",
+    "the team lost the cup",
+]
+COOKING = [
+    "bake the bread in the oven",
+    "the soup needs salt and bread",
+    "slice the bread for the soup",
+]
+MUSIC = [
+    "the band played a new song",
+    "a song with a long guitar solo",
+    "the band tours with the song",
+]
 TRAIN = (SPORT + COOKING + MUSIC, ["sport"] * 3 + ["cooking"] * 3 + ["music"] * 3)
-VALIDATION = (["the match and the team", "bread and soup", "a song by the band"], ["sport", "cooking", "music"])
+VALIDATION = (
+    ["the match and the team", "bread and soup", "a song by the band"],
+    ["sport", "cooking", "music"],
+)
 
 
 def test_the_baseline_learns_three_topics_with_a_fixed_c():
@@ -23,7 +36,9 @@ def test_c_is_chosen_on_validation_accuracy_then_the_smaller_c():
     assert sorted(chosen["validation"]) == sorted(repr(c) for c in C_GRID)
     scores = chosen["validation"]
     best = max((score["accuracy"], score["macro_f1"]) for score in scores.values())
-    tied = [float(c) for c, score in scores.items() if (score["accuracy"], score["macro_f1"]) == best]
+    tied = [
+        float(c) for c, score in scores.items() if (score["accuracy"], score["macro_f1"]) == best
+    ]
     assert chosen["c"] == min(tied)
     predicted, fit = run_baseline(TRAIN, VALIDATION[0], validation=VALIDATION)
     assert fit["c"] == chosen["c"] and fit["validation"] == chosen["validation"]

@@ -30,5 +30,7 @@ def test_importing_the_report_library_imports_no_more_of_the_extras_than_bert_cl
         "print(sorted(m for m in set(sys.modules) - before "
         "if m.split('.')[0] in ('sklearn', 'matplotlib')))"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == "[]"

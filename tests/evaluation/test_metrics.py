@@ -24,7 +24,12 @@ def test_metrics_match_hand_computed_values():
     assert metrics["per_label"]["spam"] == pytest.approx(
         {"precision": 2 / 4, "recall": 2 / 3, "f1": 4 / 7, "support": 3}
     )
-    assert metrics["per_label"]["unseen"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 0}
+    assert metrics["per_label"]["unseen"] == {
+        "precision": 0.0,
+        "recall": 0.0,
+        "f1": 0.0,
+        "support": 0,
+    }
     # scikit-learn's macro average: every gold or predicted label, F1 0 for "other" and "unseen".
     assert metrics["macro_f1"] == pytest.approx((2 / 3 + 4 / 7) / 4)
 

@@ -29,9 +29,13 @@ def test_fonts_stay_legible_and_counts_fit_their_cells(labels, largest):
 @pytest.mark.parametrize("labels", [2, 52])
 def test_confusion_matrices_are_drawn_at_a_size_that_grows_with_the_labels(tmp_path, labels):
     names = [f"label-{i}" for i in range(labels)]
-    matrix = [[10 if i == j else (1 if j == 0 else 0) for j in range(labels)] for i in range(labels)]
+    matrix = [
+        [10 if i == j else (1 if j == 0 else 0) for j in range(labels)] for i in range(labels)
+    ]
     path = tmp_path / "matrix.png"
-    plot_confusion_matrices([MatrixPanel("model", matrix), MatrixPanel("baseline", matrix)], names, path, "test")
+    plot_confusion_matrices(
+        [MatrixPanel("model", matrix), MatrixPanel("baseline", matrix)], names, path, "test"
+    )
     height, width, _ = matplotlib.image.imread(path).shape
     side = matrix_layout(names, 10)["side"]
     assert height >= side * FIGURE_DPI

@@ -17,7 +17,15 @@ def report(fixture_run):
 
 def test_the_model_figures_agree_with_allennlp_evaluate(report, fixture_run, tmp_path):
     metrics_file = tmp_path / "metrics.json"
-    allennlp(["evaluate", str(fixture_run / "model.tar.gz"), str(DEV), "--output-file", str(metrics_file)])
+    allennlp(
+        [
+            "evaluate",
+            str(fixture_run / "model.tar.gz"),
+            str(DEV),
+            "--output-file",
+            str(metrics_file),
+        ]
+    )
     evaluated = json.loads(metrics_file.read_text())
     assert report["model"]["accuracy"] == pytest.approx(evaluated["accuracy"])
     assert report["test_size"] == 4
@@ -36,11 +44,18 @@ def test_the_baseline_is_scored_on_the_same_labels(report):
 
 def test_the_files_and_the_summary(report, tmp_path):
     outputs = write_report(report, tmp_path / "out", "fixtures")
-    assert sorted(outputs) == ["baseline_confusion_matrix", "confusion_matrix", "learning_curve", "report"]
+    assert sorted(outputs) == [
+        "baseline_confusion_matrix",
+        "confusion_matrix",
+        "learning_curve",
+        "report",
+    ]
     assert all((tmp_path / "out" / name).is_file() for name in (
         "report.json", "confusion_matrix.png", "baseline_confusion_matrix.png", "learning_curve.png"
     ))  # fmt: skip
-    assert json.loads((tmp_path / "out" / "report.json").read_text()) == json.loads(json.dumps(report))
+    assert json.loads((tmp_path / "out" / "report.json").read_text()) == json.loads(
+        json.dumps(report)
+    )
     summary = markdown_summary(report)
     assert "| accuracy | " in summary and "| macro-F1 | " in summary
     assert "(rows = gold, columns = predicted)" in summary  # two labels: matrices as text too

@@ -8,8 +8,9 @@
   variables to jsonnet as external variables); `python -m examples.text_classification.run` sets
   it to the installed package's model directory. By hand, from the project root:
 
-      MINILM_DIR=$(python -c 'from bert_cls.common.bert_files import installed_minilm_directory as d; print(d())') \
-          allennlp train examples/text_classification/configs/r8_minilm.jsonnet -s runs/r8
+      export MINILM_DIR=$(python -c 'import bert_cls.common.bert_files as f;
+          print(f.installed_minilm_directory())')
+      allennlp train examples/text_classification/configs/r8_minilm.jsonnet -s runs/r8
 
   As in configs/spamassassin_minilm.jsonnet: AllenNLP's huggingface_adamw (weight decay 0.01,
   none on biases and LayerNorm weights), a slanted triangular learning rate (warm-up over the
@@ -27,7 +28,11 @@ function(dataset, max_pieces, num_epochs, lr, batch_size=16) {
     "type": "checked_text_classification_json",
     "tokenizer": { "type": "bert-basic" },
     "token_indexers": {
-      "bert": { "type": "bert-pretrained", "pretrained_model": bert_model, "max_pieces": max_pieces }
+      "bert": {
+        "type": "bert-pretrained",
+        "pretrained_model": bert_model,
+        "max_pieces": max_pieces
+      }
     }
   },
   "train_data_path": data_dir + dataset + "/train.jsonl",
@@ -42,7 +47,9 @@ function(dataset, max_pieces, num_epochs, lr, batch_size=16) {
     "batch_sampler": { "type": "bucket", "sorting_keys": ["tokens"], "batch_size": batch_size }
   },
   "validation_data_loader": {
-    "batch_sampler": { "type": "bucket", "sorting_keys": ["tokens"], "batch_size": 64, "shuffle": false }
+    "batch_sampler": {
+      "type": "bucket", "sorting_keys": ["tokens"], "batch_size": 64, "shuffle": false
+    }
   },
   "trainer": {
     "optimizer": {

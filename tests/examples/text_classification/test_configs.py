@@ -1,4 +1,5 @@
 """Each data set's config builds, whole, and trains a batch (on the fixture data)."""
+
 import pytest
 from allennlp.common import Params
 

@@ -36,7 +36,10 @@ def test_files_checksums_and_readme(tmp_path):
         digest, name = line.split("  ")
         assert hashlib.sha256((tmp_path / name).read_bytes()).hexdigest() == digest
     readme = (tmp_path / "README.md").read_text()
-    assert "| a | 1 | 1 | 0 | 2 |" in readme and "| **all** | **2** | **1** | **1** | **4** |" in readme
+    assert (
+        "| a | 1 | 1 | 0 | 2 |" in readme
+        and "| **all** | **2** | **1** | **1** | **4** |" in readme
+    )
     assert "--datasets tiny" in readme and "- Everything." in readme and "- size: 4" in readme
 
 

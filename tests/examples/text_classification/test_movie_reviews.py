@@ -1,6 +1,11 @@
 from collections import Counter
 
-from examples.text_classification.movie_reviews import balanced, match_key, mr_overlap, without_repeats
+from examples.text_classification.movie_reviews import (
+    balanced,
+    match_key,
+    mr_overlap,
+    without_repeats,
+)
 from examples.text_classification.source_formats import Document
 
 
@@ -24,7 +29,9 @@ def test_balancing_samples_the_larger_label_in_source_order():
     chosen = balanced(documents, seed=0)
     assert Counter(d.label for d in chosen) == {"positive": 10, "negative": 10}
     assert [d.row for d in chosen] == sorted(d.row for d in chosen)
-    assert [d for d in chosen if d.label == "negative"] == [d for d in documents if d.label == "negative"]
+    assert [d for d in chosen if d.label == "negative"] == [
+        d for d in documents if d.label == "negative"
+    ]
     assert balanced(documents, seed=0) == chosen != balanced(documents, seed=1)
 
 

@@ -5,7 +5,12 @@ from pathlib import Path
 import pytest
 
 from examples.text_classification import packages
-from examples.text_classification.packages import PackageError, PinnedPackage, default_cache_dir, fetch
+from examples.text_classification.packages import (
+    PackageError,
+    PinnedPackage,
+    default_cache_dir,
+    fetch,
+)
 
 CONTENT = b"the pinned wheel"
 PACKAGE = PinnedPackage(

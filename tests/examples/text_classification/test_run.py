@@ -4,6 +4,7 @@ BERT) on the fixture data, written as the R8 data set. Killed mid-training, run 
 with `allennlp train --recover`, reports, and fills the results; run a third time: it redoes
 nothing.
 """
+
 import json
 import os
 import shutil
@@ -110,11 +111,14 @@ def test_a_killed_run_resumes_then_nothing_is_redone(tmp_path, stand_in_data):
     assert (run_dir / "model.tar.gz").stat().st_mtime_ns == archive_time
     assert (run_dir / "report" / "report.json").stat().st_mtime_ns == report_time
     assert len((tmp_path / "runs" / "r8.train_attempts.jsonl").read_text().splitlines()) == 2
-    assert json.loads((tmp_path / "results.json").read_text())["datasets"]["r8"]["train_seconds"] == (
-        entry["train_seconds"]
+    assert (
+        json.loads((tmp_path / "results.json").read_text())["datasets"]["r8"]["train_seconds"]
+        == (entry["train_seconds"])
     )
 
     table = run(tmp_path, "--table").stdout
     accuracy = f"{100 * entry['test_accuracy']:.2f}"
-    assert f"| R8 | 93.74 | 97.8 | {100 * entry['baseline_test_accuracy']:.2f} | {accuracy} |" in table
+    assert (
+        f"| R8 | 93.74 | 97.8 | {100 * entry['baseline_test_accuracy']:.2f} | {accuracy} |" in table
+    )
     assert "done already" not in table

@@ -1,7 +1,11 @@
 import json
 import os
 
-from examples.text_classification.training_time import attempt_starts, record_attempt, training_seconds
+from examples.text_classification.training_time import (
+    attempt_starts,
+    record_attempt,
+    training_seconds,
+)
 
 
 def epoch_file(run_dir, epoch, duration, modified):
