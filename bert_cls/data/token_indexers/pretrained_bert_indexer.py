@@ -11,8 +11,9 @@ from allennlp.data.vocabulary import Vocabulary
 from overrides import overrides
 from pytorch_pretrained_bert.tokenization import BertTokenizer
 
-from bert_cls.common.bert_files import resolve_vocab_file
+from bert_cls.common.bert_files import override_for_archived_paths, vocab_file_of
 from bert_cls.common.special_tokens import CLS, SEP, SPECIAL_TOKENS, UNK
+from bert_cls.common.wordpiece_vocabulary import add_wordpieces, archived_vocab_file
 
 logger = logging.getLogger(__name__)
 
@@ -89,6 +90,12 @@ class PretrainedBertIndexer(TokenIndexer):
         `offsets` are unchanged: they still count positions in the whole, unwindowed input.
     token_min_padding_length : `int`, optional (default = `0`)
         See `TokenIndexer`.
+    serialization_dir : `str`, optional (default = `None`)
+        Not for configs: AllenNLP passes the run directory when it builds the indexer for
+        `allennlp train`, and the extracted archive when it loads a model archive. When that
+        directory holds a wordpiece vocabulary (`vocabulary/bert.txt`, which a
+        `bert_for_classification` model saves with its archive), the indexer reads it instead
+        of `pretrained_model`, which then need not exist: an archive predicts anywhere.
     """
 
     def __init__(
@@ -103,6 +110,7 @@ class PretrainedBertIndexer(TokenIndexer):
         truncation_strategy: str = "head",
         head_pieces: int = 128,
         max_windows: Optional[int] = None,
+        serialization_dir: Optional[str] = None,
     ) -> None:
         super().__init__(token_min_padding_length)
         if pretrained_model.endswith("-cased") and do_lowercase:
@@ -134,10 +142,9 @@ class PretrainedBertIndexer(TokenIndexer):
             if max_windows < 1:
                 raise ConfigurationError(f"max_windows must be at least 1, got {max_windows}.")
 
-        bert_tokenizer = _load_bert_tokenizer(resolve_vocab_file(pretrained_model))
+        bert_tokenizer = _bert_tokenizer(pretrained_model, serialization_dir)
         self._vocab: Dict[str, int] = bert_tokenizer.vocab
         self._wordpiece_tokenizer = bert_tokenizer.wordpiece_tokenizer
-        self._namespace = "bert"
         self.max_pieces = max_pieces
         self.use_starting_offsets = use_starting_offsets
         self._do_lowercase = do_lowercase
@@ -335,13 +342,8 @@ class PretrainedBertIndexer(TokenIndexer):
     def _add_encoding_to_vocabulary_if_needed(self, vocabulary: Vocabulary) -> None:
         if self._added_to_vocabulary:
             return
-        # A non-padded namespace keeps the BERT ids: in a padded one, AllenNLP's own padding and
-        # OOV tokens would take ids 0 and 1.
         pieces = sorted(self._vocab, key=self._vocab.__getitem__)
-        bert_vocabulary = Vocabulary(
-            non_padded_namespaces=[self._namespace], tokens_to_add={self._namespace: pieces}
-        )
-        vocabulary.extend_from_vocab(bert_vocabulary)
+        add_wordpieces(vocabulary, pieces, "of the bert-pretrained indexer")
         self._added_to_vocabulary = True
 
 
@@ -366,6 +368,25 @@ def _check_truncation(
             f"wordpieces left for head and tail once [CLS] and [SEP] are counted), got "
             f"{head_pieces}."
         )
+
+
+def _bert_tokenizer(pretrained_model: str, serialization_dir: Optional[str]) -> BertTokenizer:
+    archived = archived_vocab_file(serialization_dir)
+    if archived is not None:
+        logger.info("Reading the BERT vocabulary saved in %s", archived)
+        return _load_bert_tokenizer(archived)
+    try:
+        with vocab_file_of(pretrained_model) as vocab_file:
+            return _load_bert_tokenizer(vocab_file)
+    except ConfigurationError as error:
+        if serialization_dir is None:
+            raise
+        # Loading an archive that holds no vocabulary: an earlier bert_cls wrote it.
+        raise ConfigurationError(
+            f"{error} The model archive being loaded holds no BERT vocabulary of its own "
+            f"(vocabulary/bert.txt): an earlier bert_cls wrote it. Load it with "
+            f"{override_for_archived_paths()}."
+        ) from error
 
 
 def _load_bert_tokenizer(vocab_file: Path) -> BertTokenizer:
