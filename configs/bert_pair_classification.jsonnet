@@ -8,34 +8,18 @@
   reader puts a [SEP] between the two texts, so the bert-pretrained indexer gives
   [CLS] text [SEP] text_pair [SEP] with type ids 0 then 1. A pair longer than the indexer's
   max_pieces wordpieces is trimmed by the reader, whole words from the end of its longer text
-  first, so the indexer never cuts the second text away. Point `bert_model` and the data paths
-  at your own as in bert_for_classification.jsonnet.
+  first, so the indexer never cuts the second text away. Everything else is
+  configs/bert_for_classification.jsonnet, imported below: point the data paths here at your
+  own, and `bert_model` as that config's header says (there, or here by overriding
+  `model.bert_model` and the indexer's `pretrained_model`).
 */
-local bert_model = "fixtures/bert";
+local base = import 'bert_for_classification.jsonnet';
 
-{
-  "dataset_reader": {
-    "type": "bert_pair_classification_json",
-    "tokenizer": { "type": "bert-basic" },
-    "token_indexers": {
-      "bert": { "type": "bert-pretrained", "pretrained_model": bert_model, "max_pieces": 64 }
-    }
-  },
+base + {
+  "dataset_reader"+: { "type": "bert_pair_classification_json" },
   "train_data_path": "fixtures/data/pair_train.jsonl",
   "validation_data_path": "fixtures/data/pair_dev.jsonl",
-  "model": {
-    "type": "bert_for_classification",
-    "bert_model": bert_model,
-    "dropout": 0.0
-  },
-  "data_loader": {
-    "batch_sampler": { "type": "bucket", "sorting_keys": ["tokens"], "batch_size": 4 }
-  },
-  "trainer": {
-    "optimizer": { "type": "adam", "lr": 0.001 },
-    "validation_metric": "+accuracy",
-    "num_epochs": 3,
-    "grad_norm": 10.0,
-    "cuda_device": -1
-  }
+  "data_loader"+: { "batch_sampler"+: { "batch_size": 4 } },
+  // The base's trainer without early stopping (`patience`).
+  "trainer": std.objectRemoveKey(base.trainer, "patience")
 }

@@ -2,6 +2,7 @@
 Helpers for tests that run the real `allennlp` command line in a subprocess, from the project
 root so that `.allennlp_plugins` loads `bert_cls` and the shipped configs' relative paths work.
 """
+
 import json
 import os
 import subprocess

@@ -1,6 +1,15 @@
-import pytest
+import random
 
-from tests.paths import PROJECT_ROOT
+import pytest
+import torch
+from allennlp.common import Params
+from allennlp.data import DatasetReader, Vocabulary
+from allennlp.data.data_loaders import SimpleDataLoader
+from allennlp.training import GradientDescentTrainer
+
+from bert_cls.models import BertForClassification
+from tests.fixture_bert import BERT
+from tests.paths import CONFIGS_ROOT, FIXTURES_ROOT, PROJECT_ROOT
 
 
 @pytest.fixture(autouse=True)
@@ -8,3 +17,24 @@ def run_from_project_root(monkeypatch):
     # Shipped configs name fixtures and data by paths relative to the project root, as a user
     # running `allennlp train configs/...` from a clone would.
     monkeypatch.chdir(PROJECT_ROOT)
+
+
+@pytest.fixture(scope="module")
+def fixture_reader() -> DatasetReader:
+    """The dataset reader of `configs/bert_for_classification.jsonnet`."""
+    params = Params.from_file(str(CONFIGS_ROOT / "bert_for_classification.jsonnet"))
+    return DatasetReader.from_params(params["dataset_reader"])
+
+
+@pytest.fixture(scope="module")
+def trained_model(fixture_reader) -> BertForClassification:
+    """The fixture model trained until it tells the fixture texts apart (a fraction of a second)."""
+    instances = list(fixture_reader.read(str(FIXTURES_ROOT / "data" / "train.jsonl")))
+    vocab = Vocabulary.from_instances(instances)
+    torch.manual_seed(0)
+    random.seed(0)
+    model = BertForClassification(vocab, BERT)
+    loader = SimpleDataLoader(instances, batch_size=5, shuffle=True, vocab=vocab)
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
+    GradientDescentTrainer(model, optimizer, loader, num_epochs=15).train()
+    return model.eval()

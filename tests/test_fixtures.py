@@ -14,7 +14,9 @@ def digests(root):
 
 
 def test_fixture_script_rebuilds_the_committed_fixtures_byte_for_byte(tmp_path):
-    subprocess.run([sys.executable, str(FIXTURES_ROOT / "make_fixtures.py"), str(tmp_path)], check=True)
+    subprocess.run(
+        [sys.executable, str(FIXTURES_ROOT / "make_fixtures.py"), str(tmp_path)], check=True
+    )
     rebuilt = digests(tmp_path)
     assert rebuilt, "the fixture script wrote nothing"
     assert rebuilt == digests(FIXTURES_ROOT)

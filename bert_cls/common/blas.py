@@ -23,6 +23,7 @@ chosen, exported by torch's `libtorch_cpu`): when MKL was already used before `b
 imported, the variable comes too late, and a warning says how to set it instead. The variable is
 inherited by child processes (AllenNLP's distributed workers, data loader workers).
 """
+
 import ctypes
 import logging
 import os
@@ -83,14 +84,14 @@ def mkl_cpu_type() -> Optional[int]:
 
 
 def use_fast_blas(environ=os.environ, cpuinfo: Path = CPUINFO) -> BlasChoice:
-    """Sets `MKL_DEBUG_CPU_TYPE=5` where it makes MKL faster (see the module doc); logs the choice."""
+    """Sets `MKL_DEBUG_CPU_TYPE=5` where it makes MKL faster (see the module doc); logs it."""
     choice = _choose(environ, cpuinfo)
     if choice.set_variable and choice.mkl_cpu_type not in (None, int(MKL_AVX2_CPU_TYPE)):
         logger.warning(
-            "BLAS: MKL took its generic code path although bert_cls set %s=%s: MKL was already used "
-            "in this process before bert_cls was imported (or this MKL ignores the variable). Set "
-            "%s=%s in the environment before starting Python, or import bert_cls before any matrix "
-            "product, for the fast path.",
+            "BLAS: MKL took its generic code path although bert_cls set %s=%s: MKL was already "
+            "used in this process before bert_cls was imported (or this MKL ignores the "
+            "variable). Set %s=%s in the environment before starting Python, or import bert_cls "
+            "before any matrix product, for the fast path.",
             MKL_CPU_TYPE_VARIABLE,
             MKL_AVX2_CPU_TYPE,
             MKL_CPU_TYPE_VARIABLE,
@@ -129,7 +130,8 @@ def _choose(environ, cpuinfo: Path) -> BlasChoice:
         )
     else:
         reason = (
-            f"set {MKL_CPU_TYPE_VARIABLE}={MKL_AVX2_CPU_TYPE}: MKL takes its AVX2 code path on this "
-            f"AMD processor (mkl_serv_cpu_detect = {cpu_type}); {SWITCH_VARIABLE}=0 turns it off."
+            f"set {MKL_CPU_TYPE_VARIABLE}={MKL_AVX2_CPU_TYPE}: MKL takes its AVX2 code path on "
+            f"this AMD processor (mkl_serv_cpu_detect = {cpu_type}); "
+            f"{SWITCH_VARIABLE}=0 turns it off."
         )
     return BlasChoice(True, cpu_type, reason)

@@ -2,6 +2,7 @@
 Extracting a `.tar.gz` checkpoint without letting any member land outside the target directory
 (CVE-2007-4559: `tarfile.extractall` follows `../`, absolute names and links).
 """
+
 import os
 import tarfile
 from pathlib import Path

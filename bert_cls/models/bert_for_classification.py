@@ -1,19 +1,35 @@
+import os
 from typing import Dict, List, Optional, Tuple, Union
 
 import torch
+from allennlp.common import Params
 from allennlp.common.checks import ConfigurationError
 from allennlp.data import TextFieldTensors, Vocabulary
-from allennlp.models.model import Model
+from allennlp.models.model import _DEFAULT_WEIGHTS, Model
 from allennlp.nn import InitializerApplicator, RegularizerApplicator
 from allennlp.training.metrics import CategoricalAccuracy
+from overrides import overrides
 from pytorch_pretrained_bert.modeling import BertModel
 
-from bert_cls.modules.bert_loading import load_bert_model
-from bert_cls.modules.fused_bert import cls_pooled_output, fuse_bert_model
-from bert_cls.modules.packed_inference import packed_pooled_output
+from bert_cls.common.wordpiece_vocabulary import add_wordpieces
+from bert_cls.models.bert_archival import (
+    BERT_CONFIG_BUFFER,
+    archived_bert_config_in_use,
+    bert_config_buffer,
+    building_from_archive,
+    check_bert_model_is_reachable,
+    read_archived_bert_config,
+)
+from bert_cls.modules.bert_loading import bert_model_from_config, load_pretrained_bert
+from bert_cls.modules.fast_bert import cls_pooled_output, fuse_bert_model, packed_pooled_output
 from bert_cls.modules.window_pooling import check_window_pooling, pool_windows, split_into_windows
-from bert_cls.training.class_weights import ClassWeights, class_weight_tensor, class_weights_are_known
+from bert_cls.training.class_weights import (
+    ClassWeights,
+    class_weight_tensor,
+    class_weights_are_known,
+)
 from bert_cls.training.metrics import PerLabelF1
+
 
 @Model.register("bert_for_classification")
 class BertForClassification(Model):
@@ -36,6 +52,10 @@ class BertForClassification(Model):
         `bert_cls.modules.bert_loading.load_bert_model`: a local directory or `.tar.gz` in
         pytorch-pretrained-bert or Hugging Face layout, or a shortcut name such as
         `"bert-base-uncased"` that is already cached locally. Each model gets its own copy.
+        The checkpoint's `vocab.txt` (or, for a shortcut name, its cached vocabulary) is put
+        into `vocab`'s "bert" namespace, and BERT's configuration into the model's state dict,
+        so that the model's archive holds all it needs to predict: loaded from an archive, the
+        model never reads this checkpoint (see `bert_cls.models.bert_archival`).
     dropout : `float`, optional (default = `0.0`)
         Dropout applied to the pooled output before the Linear layer.
     num_labels : `int`, optional (default = `None`)
@@ -77,29 +97,29 @@ class BertForClassification(Model):
         `validation_metric: "+macro-f1"`).
     fused_layers : `bool`, optional (default = `True`)
         If True, BERT's layer norms run as `torch.nn.LayerNorm` and its GELU as
-        `torch.nn.functional.gelu` (`bert_cls.modules.fused_bert.fuse_bert_model`), in training
-        and inference: the same computation in fewer, fused kernels. The parameters keep their
-        names and values, so the state dict and archives are exactly those of the plain
-        pytorch-pretrained-bert model, and load into either; outputs and gradients agree within
-        float rounding (1e-5). A `BertModel` object given as `bert_model` is changed in place.
-        False keeps pytorch-pretrained-bert's own Python layer norm and GELU.
+        `torch.nn.functional.gelu`, attention scales and masks its scores inside one batched
+        product, and training keeps less for the backward pass
+        (`bert_cls.modules.fast_bert.fuse_bert_model`), in training and inference: the same
+        computation in fewer, fused kernels. The parameters keep their names and values, so the
+        state dict and archives are exactly those of the plain pytorch-pretrained-bert model,
+        and load into either; outputs and gradients agree up to float rounding. A `BertModel`
+        object given as `bert_model` is changed in place. False keeps pytorch-pretrained-bert's
+        own Python layer norm, GELU and attention.
     padding_free_inference : `bool`, optional (default = `True`)
         If True, inference (eval mode with autograd off: `torch.no_grad()` or
         `torch.inference_mode()`, as AllenNLP's predictors and `evaluate` run it) goes through
-        `bert_cls.modules.packed_inference.packed_pooled_output`: every per-position step of
-        BERT (projections, feed-forward, layer norms; about nine tenths of its FLOPs) runs on the
-        real wordpieces only, packed together, and only attention sees the padded batch. The
-        same logits and probabilities within float rounding (1e-5), for fused, plain and
-        int8-quantized layers. Training and autograd (e.g. AllenNLP's saliency interpreters)
-        run the plain forward, as does a batch whose first position (`[CLS]`) is masked. False
-        always runs the plain forward.
+        `bert_cls.modules.fast_bert.packed_pooled_output`: every per-position step of BERT
+        (projections, feed-forward, layer norms) runs on the real wordpieces only, packed
+        together, and only attention sees the padded batch. The same logits and probabilities
+        up to float rounding, for fused, plain and int8-quantized layers. Training and autograd
+        (e.g. AllenNLP's saliency interpreters) run the plain forward, as does a batch whose
+        first position (`[CLS]`) is masked. False always runs the plain forward.
     cls_only_last_layer : `bool`, optional (default = `True`)
         If True, BERT's last layer is computed at the `[CLS]` position alone
-        (`bert_cls.modules.fused_bert.cls_pooled_output`), in training and inference: the pooler
-        reads nothing else, so the other positions' last-layer work (about 14% of the encoder's
-        FLOPs for 6 layers) is skipped, with the same logits and gradients up to float rounding
-        (1e-5). False runs pytorch-pretrained-bert's own forward over every position, as the
-        original did.
+        (`bert_cls.modules.fast_bert.cls_pooled_output`), in training and inference: the pooler
+        reads nothing else, so the other positions' last-layer work is skipped, with the same
+        logits and gradients up to float rounding. False runs pytorch-pretrained-bert's own
+        forward over every position, as the original did.
     """
 
     default_predictor = "bert_for_classification"
@@ -129,10 +149,21 @@ class BertForClassification(Model):
         self._label_namespace = label_namespace
         out_features = self._number_of_classes(num_labels)
 
-        if isinstance(bert_model, str):
-            self.bert_model = load_bert_model(bert_model)
+        archived_config = archived_bert_config_in_use()
+        if archived_config is not None:
+            # Loading an archive: BERT's weights come from the archive, its config came with them.
+            self.bert_model = bert_model_from_config(archived_config)
+        elif isinstance(bert_model, str):
+            pretrained = load_pretrained_bert(bert_model)
+            self.bert_model = pretrained.model
+            if pretrained.wordpieces is not None:
+                # Saved with the vocabulary, so the archive holds the indexer's vocabulary too.
+                add_wordpieces(vocab, pretrained.wordpieces, f"'{pretrained.vocab_file}'")
         else:
             self.bert_model = bert_model
+        self.register_buffer(
+            BERT_CONFIG_BUFFER, bert_config_buffer(self.bert_model.config.to_dict())
+        )
 
         if fused_layers:
             fuse_bert_model(self.bert_model)
@@ -141,9 +172,14 @@ class BertForClassification(Model):
             param.requires_grad = trainable
 
         self._dropout = torch.nn.Dropout(p=dropout)
-        self._classification_layer = torch.nn.Linear(self.bert_model.config.hidden_size, out_features)
+        # Registered as `_classification_layer`, the name in state dicts and archives.
+        self._classification_layer = torch.nn.Linear(
+            self.bert_model.config.hidden_size, out_features
+        )
         self._accuracy = CategoricalAccuracy()
-        self._per_label_f1 = PerLabelF1(self._label_names(out_features)) if per_label_metrics else None
+        self._per_label_f1 = (
+            PerLabelF1(self._label_names(out_features)) if per_label_metrics else None
+        )
         weights = None
         if class_weights is not None:
             weights = class_weight_tensor(class_weights, vocab, label_namespace, out_features)
@@ -154,6 +190,47 @@ class BertForClassification(Model):
         self._padding_free_inference = padding_free_inference
         self._cls_only_last_layer = cls_only_last_layer
         initializer(self._classification_layer)
+
+    # Archives written before BERT's config was stored lack it; they load from `bert_model`.
+    authorized_missing_keys = [f"^{BERT_CONFIG_BUFFER}$"]
+
+    @classmethod
+    @overrides
+    def _load(
+        cls,
+        config: Params,
+        serialization_dir: Union[str, os.PathLike],
+        weights_file: Optional[Union[str, os.PathLike]] = None,
+        cuda_device: int = -1,
+    ) -> Model:
+        """
+        Loads a trained model (see `bert_cls.models.bert_archival`): BERT is built from the
+        configuration stored in the weights and filled with them, without reading the pretrained
+        checkpoint that `bert_model` names. An archive written before bert_cls stored that
+        configuration loads from `bert_model` as before; when that path does not resolve, the
+        `ConfigurationError` names the override to use.
+        """
+        weights = weights_file or os.path.join(serialization_dir, _DEFAULT_WEIGHTS)
+        archived_config = read_archived_bert_config(weights)
+        if archived_config is None:
+            check_bert_model_is_reachable(config)
+            return super()._load(config, serialization_dir, weights_file, cuda_device)
+        with building_from_archive(archived_config):
+            return super()._load(config, serialization_dir, weights_file, cuda_device)
+
+    @property
+    def classification_layer(self) -> torch.nn.Module:
+        """
+        The Linear layer from BERT's pooled output (`(batch, hidden_size)`) to the logits
+        (`(batch, num_labels)`); after `quantize_int8` with an empty `keep_float`, its int8
+        replacement.
+        """
+        return self._classification_layer
+
+    @property
+    def label_namespace(self) -> str:
+        """The vocabulary namespace of the labels: output index `i` is its label `i`."""
+        return self._label_namespace
 
     def _number_of_classes(self, num_labels: Optional[int]) -> int:
         vocab_size = self.vocab.get_vocab_size(namespace=self._label_namespace)
@@ -177,6 +254,8 @@ class BertForClassification(Model):
         index_to_label = self.vocab.get_index_to_token_vocabulary(self._label_namespace)
         return [index_to_label.get(i, str(i)) for i in range(num_classes)]
 
+    # Model.forward takes `*inputs`; a model names its own, so only the name is checked.
+    @overrides(check_signature=False)
     def forward(  # type: ignore
         self, tokens: TextFieldTensors, label: torch.IntTensor = None
     ) -> Dict[str, torch.Tensor]:
@@ -186,7 +265,8 @@ class BertForClassification(Model):
         tokens : `TextFieldTensors`
             From a `TextField` whose token indexer `index` is a `"bert-pretrained"` indexer:
             `tokens[index]` holds `token_ids`, `type_ids` and `wordpiece_mask`. The flat layout
-            of AllenNLP 0.9 (`tokens[index]` the ids, `tokens[index + "-type-ids"]`) is accepted too.
+            of AllenNLP 0.9 (`tokens[index]` the ids, `tokens[index + "-type-ids"]`) is accepted
+            too.
         label : `torch.IntTensor`, optional (default = `None`)
             From a `LabelField`.
 
@@ -266,7 +346,9 @@ class BertForClassification(Model):
                 "from the training instances, or give class_weights as a mapping."
             )
 
-    def _bert_inputs(self, tokens: TextFieldTensors) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def _bert_inputs(
+        self, tokens: TextFieldTensors
+    ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         if self._index not in tokens:
             raise ConfigurationError(
                 f"bert_for_classification has index '{self._index}', but the batch holds no "
@@ -298,7 +380,7 @@ class BertForClassification(Model):
                 f"max_pieces to at most {config.max_position_embeddings} and keep "
                 f"truncate_long_sequences true; or, to classify long inputs by windows, set "
                 f"the indexer's truncate_long_sequences false and the model's window_pooling "
-                f"(\"mean\" or \"max\")."
+                f'("mean" or "max").'
             )
 
     def _check_windows_fit_bert(self, window_ids: torch.Tensor) -> None:
@@ -319,7 +401,10 @@ class BertForClassification(Model):
                 f"this BERT. Point the indexer's pretrained_model at the model's own vocab.txt."
             )
 
-    def make_output_human_readable(self, output_dict: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
+    @overrides
+    def make_output_human_readable(
+        self, output_dict: Dict[str, torch.Tensor]
+    ) -> Dict[str, torch.Tensor]:
         """
         Does a simple argmax over the probabilities, converts each index to its string label
         (or `str(index)` when the label vocabulary has no entry for it), and adds the list under
@@ -328,13 +413,15 @@ class BertForClassification(Model):
         probs = output_dict["probs"]
         rows = probs if probs.dim() == 2 else probs.unsqueeze(0)
         index_to_label = self.vocab.get_index_to_token_vocabulary(self._label_namespace)
-        output_dict["label"] = [index_to_label.get(i, str(i)) for i in rows.argmax(dim=-1).tolist()]
+        predicted = rows.argmax(dim=-1).tolist()
+        output_dict["label"] = [index_to_label.get(i, str(i)) for i in predicted]
         return output_dict
 
     def decode(self, output_dict: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
         """The AllenNLP 0.9 name of `make_output_human_readable`."""
         return self.make_output_human_readable(output_dict)
 
+    @overrides
     def get_metrics(self, reset: bool = False) -> Dict[str, float]:
         metrics = {"accuracy": self._accuracy.get_metric(reset)}
         if self._per_label_f1 is not None:

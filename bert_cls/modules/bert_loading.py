@@ -12,20 +12,26 @@ Accepted forms:
 
 Every call builds new modules: two models loaded from one string never share parameters.
 Problems raise `ConfigurationError` naming the file and what was expected.
+
+`load_pretrained_bert` also returns the checkpoint's wordpiece vocabulary, which a model keeps
+in its AllenNLP vocabulary; `bert_model_from_config` builds the BERT of a trained model from the
+configuration its archive holds, without reading any checkpoint.
 """
+
 import json
 import logging
 import math
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Dict, Iterator, List, NamedTuple, Tuple, Union
+from typing import Dict, Iterator, List, NamedTuple, Optional, Tuple, Union
 
 import torch
 from allennlp.common.checks import ConfigurationError
 from pytorch_pretrained_bert.modeling import ACT2FN, BertConfig, BertModel
+from pytorch_pretrained_bert.tokenization import load_vocab
 
-from bert_cls.common.bert_files import resolve_model_location
+from bert_cls.common.bert_files import VOCAB_FILE, cached_vocab_location, resolve_model_location
 from bert_cls.common.safe_tar import safe_extract_tar
 
 logger = logging.getLogger(__name__)
@@ -58,10 +64,55 @@ class LoadedCheckpoint(NamedTuple):
     missing_pooler: List[str]
 
 
+class PretrainedBert(NamedTuple):
+    model: BertModel
+    # The checkpoint's wordpieces in id order: its vocab.txt, or for a shortcut name whose
+    # checkpoint has none, the vocabulary cached beside it; `None` when neither exists.
+    wordpieces: Optional[List[str]]
+    # The file the wordpieces were read from.
+    vocab_file: Optional[Path]
+
+
 def load_bert_model(bert_model: str) -> BertModel:
     """Builds a new `BertModel` from the checkpoint that `bert_model` names (see module doc)."""
+    return load_pretrained_bert(bert_model).model
+
+
+def load_pretrained_bert(bert_model: str) -> PretrainedBert:
+    """`load_bert_model`, with the checkpoint's wordpiece vocabulary (see `PretrainedBert`)."""
     with bert_checkpoint_directory(bert_model) as directory:
-        return load_bert_directory(directory)
+        model = load_bert_directory(directory)
+        vocab_file: Optional[Path] = directory / VOCAB_FILE
+        if not vocab_file.is_file():
+            vocab_file = None if Path(bert_model).exists() else cached_vocab_location(bert_model)
+        if vocab_file is None:
+            return PretrainedBert(model, None, None)
+        return PretrainedBert(model, read_wordpieces(vocab_file), vocab_file)
+
+
+def read_wordpieces(vocab_file: Path) -> List[str]:
+    """The wordpieces of a BERT `vocab.txt` in id order, as pytorch-pretrained-bert reads them."""
+    try:
+        vocab = load_vocab(str(vocab_file))
+    except UnicodeDecodeError as error:
+        raise ConfigurationError(f"BERT vocabulary '{vocab_file}' is not UTF-8 text ({error}).")
+    return sorted(vocab, key=vocab.__getitem__)
+
+
+class _BertModelToBeLoaded(BertModel):
+    # Its weights are all loaded right after it is built: their random initialisation is skipped.
+    def init_bert_weights(self, module: torch.nn.Module) -> None:
+        pass
+
+
+def bert_model_from_config(config: Dict) -> BertModel:
+    """
+    A `BertModel` of the given configuration (a `BertConfig` as a dict) whose weights are left
+    uninitialised, for a trained model's weights to be loaded into. No checkpoint is read.
+    """
+    model = _BertModelToBeLoaded(BertConfig.from_dict(config))
+    model.__class__ = BertModel
+    return model
 
 
 @contextmanager
@@ -92,7 +143,9 @@ def find_checkpoint_directory(root: Path, archive: Path) -> Path:
 
 
 def read_bert_config(directory: Path) -> Tuple[BertConfig, Path]:
-    config_file = next((directory / name for name in CONFIG_FILES if (directory / name).is_file()), None)
+    config_file = next(
+        (directory / name for name in CONFIG_FILES if (directory / name).is_file()), None
+    )
     if config_file is None:
         raise ConfigurationError(
             f"BERT checkpoint directory '{directory}' has no {' or '.join(CONFIG_FILES)}."
@@ -117,7 +170,8 @@ def read_bert_config(directory: Path) -> Tuple[BertConfig, Path]:
     if not isinstance(hidden_act, str) or hidden_act not in ACT2FN:
         raise ConfigurationError(
             f"BERT config '{config_file}' has hidden_act '{hidden_act}', which "
-            f"pytorch-pretrained-bert 0.6.2 does not implement (it has {', '.join(sorted(ACT2FN))})."
+            f"pytorch-pretrained-bert 0.6.2 does not implement "
+            f"(it has {', '.join(sorted(ACT2FN))})."
         )
     # pytorch-pretrained-bert would silently ignore these and compute something else.
     eps = config.get("layer_norm_eps", PPB_LAYER_NORM_EPS)
@@ -140,7 +194,8 @@ def find_weights_file(directory: Path) -> Path:
         if (directory / name).is_file():
             return directory / name
     raise ConfigurationError(
-        f"BERT checkpoint directory '{directory}' has no weights: expected {' or '.join(WEIGHT_FILES)}."
+        f"BERT checkpoint directory '{directory}' has no weights: "
+        f"expected {' or '.join(WEIGHT_FILES)}."
     )
 
 
@@ -225,7 +280,9 @@ def normalize_bert_state_dict(state_dict: Dict[str, torch.Tensor]) -> Dict[str, 
     """
     if any(key.startswith(BERT_PREFIX) for key in state_dict):
         state_dict = {
-            key[len(BERT_PREFIX) :]: value for key, value in state_dict.items() if key.startswith(BERT_PREFIX)
+            key[len(BERT_PREFIX) :]: value
+            for key, value in state_dict.items()
+            if key.startswith(BERT_PREFIX)
         }
     normalized = {}
     for key, value in state_dict.items():
@@ -270,7 +327,9 @@ def load_bert_directory(directory: Path) -> BertModel:
 
 
 def load_bert_checkpoint(directory: Path) -> LoadedCheckpoint:
-    """`load_bert_directory`, also saying which files were read and whether the pooler was missing."""
+    """
+    `load_bert_directory`, also saying which files were read and whether the pooler was missing.
+    """
     config, config_file = read_bert_config(directory)
     weights_file = find_weights_file(directory)
     state_dict = normalize_bert_state_dict(read_state_dict(weights_file))
@@ -285,7 +344,9 @@ def load_bert_checkpoint(directory: Path) -> LoadedCheckpoint:
         )
     unexpected = sorted(set(state_dict) - set(model.state_dict()))
     if unexpected:
-        logger.info("Ignoring weights from '%s' that BertModel does not use: %s", weights_file, unexpected)
+        logger.info(
+            "Ignoring weights from '%s' that BertModel does not use: %s", weights_file, unexpected
+        )
     # One tensor at a time, each dropped once copied: the whole checkpoint is never in memory
     # next to the model (what `load_state_dict` would need). Shapes were checked above.
     targets = model.state_dict()

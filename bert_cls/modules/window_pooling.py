@@ -12,6 +12,7 @@ A window starts at the row's first wordpiece and at every `[CLS]` that directly 
 `[CLS]` and ends with `[SEP]`), so no window length has to be configured twice: windows of any
 length are found, and a sentence pair's inner `[SEP]` (not followed by `[CLS]`) starts none.
 """
+
 from typing import List, NamedTuple, Tuple
 
 import torch

@@ -1,1 +1,2 @@
 from bert_cls.predictors.bert_for_classification import BertForClassificationPredictor
+from bert_cls.predictors.error_records import BadPredictionInput

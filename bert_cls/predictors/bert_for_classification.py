@@ -1,57 +1,26 @@
-import json
 import logging
-from typing import List, Optional, Sequence, Union
+from typing import Iterator, List, Optional, Tuple, Union
 
 import torch
-from allennlp.common.checks import ConfigurationError
 from allennlp.common.util import JsonDict, sanitize
 from allennlp.data import DatasetReader, Instance
-from allennlp.data.fields import TextField
 from allennlp.models import Model
 from allennlp.predictors.predictor import Predictor
 from allennlp.predictors.text_classifier import TextClassifierPredictor
+from overrides import overrides
 
-from bert_cls.data.dataset_readers import BadPairTextError, BertPairClassificationJsonReader
-from bert_cls.modules.quantization import quantize_int8 as quantize_model_int8
+from bert_cls.data.dataset_readers import BertPairClassificationJsonReader
+from bert_cls.modules.fast_bert import quantize_int8 as quantize_model_int8
+from bert_cls.predictors.error_records import (
+    BadPredictionInput,
+    ErrorRecord,
+    error_record_for,
+    parse_line,
+)
+from bert_cls.predictors.input_mapping import check_has_words, pair_instance, single_text, with_id
+from bert_cls.predictors.length_batching import length_sorted_batches, padded_length
 
 logger = logging.getLogger(__name__)
-
-TEXT_KEYS = ("sentence", "text")
-JSON_TYPE_NAMES = {
-    bool: "a boolean",
-    int: "a number",
-    float: "a number",
-    str: "a string",
-    list: "an array",
-    dict: "an object",
-    type(None): "null",
-}
-EXCERPT_LENGTH = 80
-# A length-sorted sub-batch of a prediction batch is closed before an instance that would make
-# more than this fraction of the sub-batch's wordpieces padding (see `length_sorted_batches`).
-MAX_PADDING_FRACTION = 0.25
-
-
-class BadPredictionInput(ConfigurationError, ValueError):
-    """
-    One prediction input the predictor cannot use: no text, text that is not a string, text with
-    no words, a line that is not JSON or not UTF-8. A `ConfigurationError` for compatibility with
-    code that caught that before; a `ValueError` because it is one.
-    """
-
-
-class _NumberedInput(dict):
-    """An input parsed by `load_line`, remembering which input line it came from."""
-
-    input_line: int
-
-
-class _ErrorRecord(dict):
-    """What `load_line` returns for a line it cannot parse: the error record written for it."""
-
-
-def _excerpt(text: str) -> str:
-    return repr(text if len(text) <= EXCERPT_LENGTH else text[:EXCERPT_LENGTH] + "...")
 
 
 @Predictor.register("bert_for_classification")
@@ -79,8 +48,8 @@ class BertForClassificationPredictor(TextClassifierPredictor):
     `sentence` or `text` key, text that is not a string, text without a word (empty, or only
     whitespace and control characters, as BERT's tokenizer drops those), and, when the input
     comes from stdin decoded with `surrogateescape`, bytes that are not UTF-8. Each one is also
-    logged as a warning. A 1 MB text is no error: it is tokenized and then truncated to the
-    indexer's `max_pieces` (about 2 s per MB).
+    logged as a warning. A very long text is no error: it is tokenized and then truncated to the
+    indexer's `max_pieces`.
 
     `input_line` is the 1-based number of the input among the lines AllenNLP hands to
     `load_line`. AllenNLP's predict skips empty and whitespace-only lines without showing them
@@ -94,8 +63,9 @@ class BertForClassificationPredictor(TextClassifierPredictor):
     `PYTHONIOENCODING=utf-8:surrogateescape allennlp predict model.tar.gz - --output-file out`
     (or clean it with `iconv -f utf-8 -t utf-8 -c`).
 
-    Called from Python, `predict_json` and `predict_batch_json` raise `BadPredictionInput` for a
-    bad input instead, unless the input came from `load_line`.
+    Called from Python, `predict_json` and `predict_batch_json` raise `BadPredictionInput`
+    (`bert_cls.predictors.error_records`) for a bad input instead, unless the input came from
+    `load_line`.
 
     # Speed
 
@@ -118,10 +88,10 @@ class BertForClassificationPredictor(TextClassifierPredictor):
         As for any AllenNLP `Predictor`: if True, the model is put in eval mode.
     quantize_int8 : `bool`, optional (default = `False`)
         If True, the model is quantized for int8 inference on CPU, in place
-        (`bert_cls.modules.quantization.quantize_int8`: dynamic quantization, per output
+        (`bert_cls.modules.fast_bert.quantize_int8`: dynamic quantization, per output
         channel, of BERT's encoder `torch.nn.Linear` layers; the pooler and the classification
-        layer stay float32); it then runs its plain forward. Faster on CPU, and the
-        probabilities move a little from the fp32 model's. From the command line:
+        layer stay float32); it then runs its int8 layers on the same paths as fp32 ones. Faster
+        on CPU, and the probabilities move a little from the fp32 model's. From the command line:
         `allennlp predict model.tar.gz input.jsonl --predictor-args '{"quantize_int8": true}'`.
 
     Registered as a `Predictor` with name "bert_for_classification".
@@ -141,43 +111,17 @@ class BertForClassificationPredictor(TextClassifierPredictor):
     # How many lines `load_line` has been given: the number of the last one.
     _lines_loaded = 0
 
+    @overrides
     def predict(self, sentence: str) -> JsonDict:
         return self.predict_json({"sentence": sentence})
 
+    @overrides
     def _json_to_instance(self, json_dict: JsonDict) -> Instance:
         if isinstance(self._dataset_reader, BertPairClassificationJsonReader):
-            return self._pair_json_to_instance(json_dict)
-        key = next((key for key in TEXT_KEYS if key in json_dict), None)
-        if key is None:
-            raise BadPredictionInput(
-                f"Prediction input needs a 'sentence' or 'text' key; got keys {sorted(json_dict)}."
-            )
-        self._check_is_text(key, json_dict[key])
-        return super()._json_to_instance({"sentence": json_dict[key]})
+            return pair_instance(self._dataset_reader, json_dict)
+        return super()._json_to_instance({"sentence": single_text(json_dict)})
 
-    def _pair_json_to_instance(self, json_dict: JsonDict) -> Instance:
-        # With the sentence-pair reader: the first text under "sentence", "text" or the reader's
-        # text_key, the second under "sentence_pair", "text_pair" or its text_pair_key.
-        reader = self._dataset_reader
-        texts = []
-        for keys in (
-            ("sentence", "text", reader.text_key),
-            ("sentence_pair", "text_pair", reader.text_pair_key),
-        ):
-            keys = tuple(dict.fromkeys(keys))
-            key = next((key for key in keys if key in json_dict), None)
-            if key is None:
-                raise BadPredictionInput(
-                    f"Sentence-pair prediction input needs one of the keys "
-                    f"{', '.join(repr(k) for k in keys)}; got keys {sorted(json_dict)}."
-                )
-            self._check_is_text(key, json_dict[key])
-            texts.append(json_dict[key])
-        try:
-            return reader.text_to_instance(*texts)
-        except BadPairTextError as error:
-            raise BadPredictionInput(str(error)) from error
-
+    @overrides
     def load_line(self, line: str) -> JsonDict:
         """
         Parses one input line. A line that cannot be used comes back as its error record, which
@@ -185,48 +129,21 @@ class BertForClassificationPredictor(TextClassifierPredictor):
         number, for the error record of a problem found later (see the class doc).
         """
         self._lines_loaded += 1
-        try:
-            line.encode("utf-8")
-        except UnicodeEncodeError as error:
-            # Undecodable bytes read with errors="surrogateescape" arrive as lone surrogates.
-            code = ord(line[error.start])
-            is_byte = 0xDC80 <= code <= 0xDCFF
-            what = f"byte 0x{code - 0xDC00:02x}" if is_byte else f"character {code:#x}"
-            return self._error_record(
-                f"line is not valid UTF-8 ({what} at column {error.start + 1})"
-            )
-        try:
-            inputs = json.loads(line)
-        except json.JSONDecodeError as error:
-            return self._error_record(
-                f"line is not valid JSON ({error.msg} at column {error.pos + 1}): "
-                f"{_excerpt(line.strip())}"
-            )
-        except (ValueError, RecursionError) as error:  # RecursionError: nested too deeply
-            return self._error_record(
-                f"line is not valid JSON ({type(error).__name__}: {error}): {_excerpt(line.strip())}"
-            )
-        if not isinstance(inputs, dict):
-            kind = JSON_TYPE_NAMES.get(type(inputs), type(inputs).__name__)
-            return self._error_record(
-                f"line must be a JSON object with a 'sentence' or 'text' key, got {kind}: "
-                f"{_excerpt(line.strip())}"
-            )
-        numbered = _NumberedInput(inputs)
-        numbered.input_line = self._lines_loaded
-        return numbered
+        return parse_line(line, self._lines_loaded)
 
+    @overrides
     def predict_json(self, inputs: JsonDict) -> JsonDict:
-        if isinstance(inputs, _ErrorRecord):
+        if isinstance(inputs, ErrorRecord):
             return dict(inputs)
         instance = self._checked_instance(inputs)
         if not isinstance(instance, Instance):
             return instance
-        return self._with_id(inputs, self.predict_instance(instance))
+        return with_id(inputs, self.predict_instance(instance))
 
+    @overrides
     def predict_batch_json(self, inputs: List[JsonDict]) -> List[JsonDict]:
         outputs: List[Optional[JsonDict]] = [
-            dict(one_input) if isinstance(one_input, _ErrorRecord) else None for one_input in inputs
+            dict(one_input) if isinstance(one_input, ErrorRecord) else None for one_input in inputs
         ]
         instances, positions = [], []
         for position, one_input in enumerate(inputs):
@@ -237,119 +154,103 @@ class BertForClassificationPredictor(TextClassifierPredictor):
                     positions.append(position)
                 else:
                     outputs[position] = instance
-        if instances:
-            predictions = self.predict_batch_instance(instances)
-            for position, prediction in zip(positions, predictions):
-                outputs[position] = self._with_id(inputs[position], prediction)
+        for position, prediction in zip(positions, self.predict_instances(instances)):
+            if isinstance(prediction, Exception):
+                record = error_record_for(inputs[position], prediction)
+                if record is None:
+                    raise prediction
+                prediction = record
+            outputs[position] = with_id(inputs[position], prediction)
         return outputs  # type: ignore[return-value]
+
+    def checked_instance(self, inputs: JsonDict) -> Instance:
+        """
+        The instance for one JSON input. Raises `BadPredictionInput` saying what is wrong with the
+        input: no text key (the keys present are listed), a text that is not a string, a text
+        without words.
+        """
+        instance = self._json_to_instance(inputs)
+        check_has_words(instance)
+        return instance
 
     def _checked_instance(self, inputs: JsonDict) -> Union[Instance, JsonDict]:
         """
-        The instance for `inputs`, refusing one whose text has no word. A problem with an input
-        from `load_line` gives its error record (other `ConfigurationError`s are the model's or
-        the reader's, not the line's, and are raised); with any other input it is raised.
+        `checked_instance`, except that a problem with an input from `load_line` gives its error
+        record (see `error_record_for`).
         """
         try:
-            instance = self._json_to_instance(inputs)
-            empty = [
-                name
-                for name, field in instance.fields.items()
-                if isinstance(field, TextField) and not field.tokens
-            ]
-            if empty:
-                raise BadPredictionInput(
-                    "the text has no words: it is empty or only whitespace and control characters"
-                    + (f" (field {', '.join(empty)})" if len(instance.fields) > 1 else "")
-                )
-            return instance
+            return self.checked_instance(inputs)
         except Exception as error:
-            input_line = getattr(inputs, "input_line", None)
-            if input_line is None or (
-                isinstance(error, ConfigurationError) and not isinstance(error, BadPredictionInput)
-            ):
+            record = error_record_for(inputs, error)
+            if record is None:
                 raise
-            message = str(error)
-            if not isinstance(error, BadPredictionInput):
-                message = f"{type(error).__name__}: {error}"
-            return self._with_id(inputs, self._error_record(message, input_line))
+            return with_id(inputs, record)
 
-    def _error_record(self, message: str, input_line: int = None) -> JsonDict:
-        input_line = self._lines_loaded if input_line is None else input_line
-        logger.warning(
-            "Prediction input line %d is bad, writing an error record: %s", input_line, message
-        )
-        return _ErrorRecord(error=message, input_line=input_line)
-
-    @staticmethod
-    def _check_is_text(key: str, value) -> None:
-        if not isinstance(value, str):
-            kind = JSON_TYPE_NAMES.get(type(value), type(value).__name__)
-            raise BadPredictionInput(
-                f"'{key}' must be a string, got {kind} ({_excerpt(json.dumps(value))})"
-            )
-
+    @overrides
     def predict_instance(self, instance: Instance) -> JsonDict:
         with torch.inference_mode():
             return self._with_label_probs(super().predict_instance(instance))
 
+    @overrides
     def predict_batch_instance(self, instances: List[Instance]) -> List[JsonDict]:
         """
-        Predicts `instances` in length-sorted sub-batches (see the class doc) under
-        `torch.inference_mode()`, and returns the outputs in the order of `instances`.
+        Predicts `instances` (see `predict_instances`) and returns the outputs in their order;
+        raises the error of the first instance that cannot be predicted, if any.
         """
-        outputs: List[Optional[JsonDict]] = [None] * len(instances)
+        outputs = self.predict_instances(instances)
+        for output in outputs:
+            if isinstance(output, Exception):
+                raise output
+        return outputs  # type: ignore[return-value]
+
+    def predict_instances(self, instances: List[Instance]) -> List[Union[JsonDict, Exception]]:
+        """
+        Predicts `instances` in length-sorted sub-batches (see the class doc) under
+        `torch.inference_mode()`, and returns the outputs in the order of `instances`. When the
+        model fails on a sub-batch, its instances are predicted one at a time, and an instance
+        that fails on its own gets, in its place, a `BadPredictionInput` saying why: one input
+        the model cannot take never costs the others their predictions.
+        """
+        outputs: List[Union[JsonDict, Exception, None]] = [None] * len(instances)
         with torch.inference_mode():
             for instance in instances:
                 self._dataset_reader.apply_token_indexers(instance)
-            lengths = [self._wordpieces(instance) for instance in instances]
+            lengths = [padded_length(instance, self._model.vocab) for instance in instances]
             for positions in length_sorted_batches(lengths):
-                predictions = self._model.forward_on_instances([instances[i] for i in positions])
-                for position, prediction in zip(positions, predictions):
-                    outputs[position] = self._with_label_probs(sanitize(prediction))
+                for position, output in self._predict_sub_batch(instances, positions):
+                    outputs[position] = output
         return outputs  # type: ignore[return-value]
 
-    def _wordpieces(self, instance: Instance) -> int:
-        """The length of `instance`'s longest padded field: its number of wordpieces."""
-        instance.index_fields(self._model.vocab)  # once: the model's batch skips indexed instances
-        return max(
-            (length for field in instance.get_padding_lengths().values() for length in field.values()),
-            default=0,
-        )
+    def _predict_sub_batch(
+        self, instances: List[Instance], positions: List[int]
+    ) -> Iterator[Tuple[int, Union[JsonDict, Exception]]]:
+        try:
+            predictions = self._model.forward_on_instances([instances[i] for i in positions])
+        except Exception as error:
+            if len(positions) == 1:
+                yield (
+                    positions[0],
+                    BadPredictionInput(
+                        f"the model could not predict this input ({type(error).__name__}: {error})"
+                    ),
+                )
+                return
+            logger.warning(
+                "The model failed on a batch of %d inputs (%s: %s); predicting them one at a time.",
+                len(positions),
+                type(error).__name__,
+                error,
+            )
+            for position in positions:
+                yield from self._predict_sub_batch(instances, [position])
+            return
+        for position, prediction in zip(positions, predictions):
+            yield position, self._with_label_probs(sanitize(prediction))
 
     def _with_label_probs(self, output: JsonDict) -> JsonDict:
-        namespace = getattr(self._model, "_label_namespace", "labels")
+        namespace = getattr(self._model, "label_namespace", "labels")
         index_to_label = self._model.vocab.get_index_to_token_vocabulary(namespace)
-        output["label_probs"] = {index_to_label.get(i, str(i)): p for i, p in enumerate(output["probs"])}
+        output["label_probs"] = {
+            index_to_label.get(i, str(i)): p for i, p in enumerate(output["probs"])
+        }
         return output
-
-    @staticmethod
-    def _with_id(inputs: JsonDict, output: JsonDict) -> JsonDict:
-        if "id" in inputs:
-            output["id"] = inputs["id"]
-        return output
-
-
-def length_sorted_batches(
-    lengths: Sequence[int], max_padding_fraction: float = MAX_PADDING_FRACTION
-) -> List[List[int]]:
-    """
-    Splits the positions `0 .. len(lengths) - 1` into sub-batches of similar length: the
-    positions sorted by length (ties in their order), cut into consecutive runs, a run being
-    closed before a position whose length would make more than `max_padding_fraction` of the
-    run's padded size (rows times its longest length) padding. Every position is in exactly one
-    sub-batch; equal lengths always share one.
-    """
-    batches: List[List[int]] = []
-    current: List[int] = []
-    total = 0
-    for position in sorted(range(len(lengths)), key=lambda i: lengths[i]):
-        length = lengths[position]
-        padded = (len(current) + 1) * length
-        if current and padded - (total + length) > max_padding_fraction * padded:
-            batches.append(current)
-            current, total = [], 0
-        current.append(position)
-        total += length
-    if current:
-        batches.append(current)
-    return batches

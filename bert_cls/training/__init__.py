@@ -1,2 +1,2 @@
-from bert_cls.training.learning_curve import LearningCurveCallback
 from bert_cls.training.atomic_checkpointer import AtomicCheckpointer
+from bert_cls.training.learning_curve import LearningCurveCallback

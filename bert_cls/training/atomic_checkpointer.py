@@ -8,12 +8,14 @@ preempted machine) leaves a truncated newest checkpoint, or a model state withou
 state, and `--recover` takes the newest one and fails with `EOFError: Ran out of input` or
 `FileNotFoundError`. On the fixture config, about one random SIGKILL in five hit such a moment.
 """
+
 import os
 import shutil
 import tempfile
 
 from allennlp.training.checkpointer import Checkpointer
 from allennlp.training.trainer import Trainer
+from overrides import overrides
 
 STAGING_PREFIX = ".checkpoint-staging-"
 
@@ -31,6 +33,7 @@ class AtomicCheckpointer(Checkpointer):
     `"trainer": {"checkpointer": {"type": "atomic"}}`.
     """
 
+    @overrides
     def save_checkpoint(self, trainer: Trainer) -> None:
         if self._serialization_dir is None:
             return

@@ -6,6 +6,7 @@ Per-class weights for the cross-entropy loss, from a label -> weight mapping or 
 built from. AllenNLP's `Vocabulary` keeps those counts after `from_instances` (and
 `from_files_and_instances`), for `print_statistics`; a vocabulary loaded from files has none.
 """
+
 import logging
 from typing import Dict, Mapping, Optional, Union
 

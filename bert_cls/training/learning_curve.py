@@ -4,6 +4,7 @@ from typing import Any, Dict, List, Optional
 
 from allennlp.data import TensorDict
 from allennlp.training.callbacks.callback import TrainerCallback
+from overrides import overrides
 
 LEARNING_CURVE_FILE = "learning_curve.jsonl"
 
@@ -36,6 +37,7 @@ class LearningCurveCallback(TrainerCallback):
         self._batches_before_epoch = 0
         self._batches_in_epoch = 0
 
+    @overrides
     def on_batch(
         self,
         trainer,
@@ -54,10 +56,15 @@ class LearningCurveCallback(TrainerCallback):
         self._batches_in_epoch = batch_number
         if batch_number % self._every_n_batches == 0:
             point = {"epoch": epoch, "batch": self._batches_before_epoch + batch_number}
-            point.update({key: batch_metrics[key] for key in ("loss", "accuracy") if key in batch_metrics})
+            point.update(
+                {key: batch_metrics[key] for key in ("loss", "accuracy") if key in batch_metrics}
+            )
             self._append(point)
 
-    def on_epoch(self, trainer, metrics: Dict[str, Any], epoch: int, is_primary: bool = True, **kwargs) -> None:
+    @overrides
+    def on_epoch(
+        self, trainer, metrics: Dict[str, Any], epoch: int, is_primary: bool = True, **kwargs
+    ) -> None:
         if not is_primary or epoch < 0:
             return
         self._batches_before_epoch += self._batches_in_epoch
@@ -69,9 +76,11 @@ class LearningCurveCallback(TrainerCallback):
                     point[f"{split}_{name}"] = metrics[f"{split}_{name}"]
         self._append(point)
 
+    @overrides
     def state_dict(self) -> Dict[str, Any]:
         return {"batches_before_epoch": self._batches_before_epoch}
 
+    @overrides
     def load_state_dict(self, state_dict: Dict[str, Any]) -> None:
         self._batches_before_epoch = state_dict.get("batches_before_epoch", 0)
 

@@ -25,7 +25,9 @@ def test_sets_the_variable_on_an_amd_processor_with_avx2(tmp_path):
     assert choice.set_variable
 
 
-@pytest.mark.parametrize("cpuinfo", [INTEL, AMD_NO_AVX2, ""], ids=["intel", "amd-without-avx2", "unknown"])
+@pytest.mark.parametrize(
+    "cpuinfo", [INTEL, AMD_NO_AVX2, ""], ids=["intel", "amd-without-avx2", "unknown"]
+)
 def test_leaves_mkl_as_shipped_elsewhere(tmp_path, cpuinfo):
     environ = {}
     choice = choose(tmp_path, cpuinfo, environ)
@@ -64,7 +66,12 @@ def mkl_path_in_a_new_python(code: str, **environ) -> subprocess.CompletedProces
     env = {key: value for key, value in os.environ.items() if key != MKL_CPU_TYPE_VARIABLE}
     env.update(environ)
     return subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120, check=True
+        [sys.executable, "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
     )
 
 
@@ -75,7 +82,10 @@ PRINT_PATH = (
 )
 
 
-@pytest.mark.skipif(not this_machine_takes_the_fast_path(), reason="needs an AMD processor with AVX2 and torch's MKL")
+@pytest.mark.skipif(
+    not this_machine_takes_the_fast_path(),
+    reason="needs an AMD processor with AVX2 and torch's MKL",
+)
 def test_importing_bert_cls_puts_mkl_on_its_avx2_path():
     result = mkl_path_in_a_new_python(PRINT_PATH.format(before=""))
     assert result.stdout.split()[-1] == "5"
@@ -86,7 +96,10 @@ def test_importing_bert_cls_puts_mkl_on_its_avx2_path():
     assert "MKL as shipped" in result.stderr
 
 
-@pytest.mark.skipif(not this_machine_takes_the_fast_path(), reason="needs an AMD processor with AVX2 and torch's MKL")
+@pytest.mark.skipif(
+    not this_machine_takes_the_fast_path(),
+    reason="needs an AMD processor with AVX2 and torch's MKL",
+)
 def test_too_late_is_detected_and_said():
     before = "import torch; torch.ones(4, 4) @ torch.ones(4, 4)\n"
     result = mkl_path_in_a_new_python(PRINT_PATH.format(before=before))

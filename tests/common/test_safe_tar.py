@@ -55,7 +55,9 @@ def test_hostile_members_are_refused_and_nothing_is_written(tmp_path, members, r
 
 
 def test_a_symlink_inside_the_directory_is_fine(tmp_path):
-    archive = build_archive(tmp_path / "ok.tar.gz", (add_file, "a/real.txt"), (add_link, "a/alias.txt", "real.txt"))
+    archive = build_archive(
+        tmp_path / "ok.tar.gz", (add_file, "a/real.txt"), (add_link, "a/alias.txt", "real.txt")
+    )
     safe_extract_tar(archive, tmp_path / "out")
     assert (tmp_path / "out" / "a" / "alias.txt").read_text() == "payload"
 

@@ -12,12 +12,13 @@ from allennlp.training import GradientDescentTrainer
 
 import bert_cls  # noqa: F401  (registers the plugin's classes)
 from bert_cls.models import BertForClassification
+from bert_cls.models.bert_archival import BERT_CONFIG_BUFFER
 from bert_cls.modules import load_bert_model
+from tests.fixture_bert import BERT
 from tests.paths import CONFIGS_ROOT, FIXTURES_ROOT
 
 CONFIG = CONFIGS_ROOT / "bert_for_classification.jsonnet"
 TRAIN = FIXTURES_ROOT / "data" / "train.jsonl"
-BERT = str(FIXTURES_ROOT / "bert")
 
 
 def bert_params(model: BertForClassification):
@@ -73,7 +74,10 @@ class TestBertForClassification(ModelTestCase):
 
     def test_num_labels_from_vocab_or_given(self):
         assert BertForClassification(self.vocab, BERT)._classification_layer.out_features == 2
-        assert BertForClassification(self.vocab, BERT, num_labels=7)._classification_layer.out_features == 7
+        assert (
+            BertForClassification(self.vocab, BERT, num_labels=7)._classification_layer.out_features
+            == 7
+        )
         vocab = Vocabulary()
         vocab.add_tokens_to_namespace(["a", "b", "c"], "topic_labels")
         model = BertForClassification(vocab, BERT, label_namespace="topic_labels")
@@ -82,7 +86,9 @@ class TestBertForClassification(ModelTestCase):
     def test_num_labels_below_the_vocabulary_size_is_a_configuration_error(self):
         vocab = Vocabulary()
         vocab.add_tokens_to_namespace(["a", "b", "c"], "topic_labels")
-        with pytest.raises(ConfigurationError, match=r"num_labels is 2.*'topic_labels' has 3 labels"):
+        with pytest.raises(
+            ConfigurationError, match=r"num_labels is 2.*'topic_labels' has 3 labels"
+        ):
             BertForClassification(vocab, BERT, num_labels=2, label_namespace="topic_labels")
         model = BertForClassification(vocab, BERT, num_labels=3, label_namespace="topic_labels")
         assert model._classification_layer.out_features == 3
@@ -90,6 +96,23 @@ class TestBertForClassification(ModelTestCase):
     def test_no_labels_at_all_is_a_configuration_error(self):
         with pytest.raises(ConfigurationError, match="'labels' is empty"):
             BertForClassification(Vocabulary(), BERT)
+
+    def test_public_names_for_the_classification_layer_and_label_namespace(self):
+        vocab = Vocabulary()
+        vocab.add_tokens_to_namespace(["a", "b", "c"], "topic_labels")
+        model = BertForClassification(vocab, BERT, label_namespace="topic_labels")
+        assert model.label_namespace == "topic_labels"
+        assert model.classification_layer is model._classification_layer
+        # The state dict (and so every archive) keeps the layer's registered name; beside BERT and
+        # the layer, it holds BERT's configuration (bert_cls.models.bert_archival).
+        layer_keys = {key for key in model.state_dict() if not key.startswith("bert_model.")}
+        assert layer_keys == {
+            "_classification_layer.weight",
+            "_classification_layer.bias",
+            BERT_CONFIG_BUFFER,
+        }
+        with pytest.raises(AttributeError):
+            model.label_namespace = "labels"  # read-only
 
     def test_head_shape_follows_bert_hidden_size(self):
         assert self.model._classification_layer.in_features == 12
@@ -112,7 +135,9 @@ class TestBertForClassification(ModelTestCase):
         optimizer = torch.optim.Adam(model.parameters(), lr=0.1)
         model(**self.batch())["loss"].backward()
         optimizer.step()
-        changed = [n for n, p in model.bert_model.named_parameters() if not torch.equal(p, before[n])]
+        changed = [
+            n for n, p in model.bert_model.named_parameters() if not torch.equal(p, before[n])
+        ]
         assert "pooler.dense.weight" in changed
         assert "encoder.layer.0.attention.self.query.weight" in changed
 
@@ -128,10 +153,14 @@ class TestBertForClassification(ModelTestCase):
             assert torch.equal(value, pretrained[name]), name
 
     def test_regularizer_penalty_enters_the_training_loss(self):
-        regularizer = RegularizerApplicator([("_classification_layer.weight", L2Regularizer(alpha=0.5))])
+        regularizer = RegularizerApplicator(
+            [("_classification_layer.weight", L2Regularizer(alpha=0.5))]
+        )
         model = BertForClassification(self.vocab, BERT, regularizer=regularizer)
         penalty = model.get_regularization_penalty()
-        assert penalty.item() == pytest.approx(0.5 * model._classification_layer.weight.pow(2).sum().item())
+        assert penalty.item() == pytest.approx(
+            0.5 * model._classification_layer.weight.pow(2).sum().item()
+        )
         loader = SimpleDataLoader(self.instances, batch_size=len(self.instances), vocab=self.vocab)
         trainer = GradientDescentTrainer(model, torch.optim.SGD(model.parameters(), lr=0.0), loader)
         model.eval()
@@ -173,8 +202,16 @@ class TestBertForClassification(ModelTestCase):
 
         params = inspect.signature(BertForClassification.__init__).parameters
         assert list(params)[:10] == [
-            "self", "vocab", "bert_model", "dropout", "num_labels", "index",
-            "label_namespace", "trainable", "initializer", "regularizer",
+            "self",
+            "vocab",
+            "bert_model",
+            "dropout",
+            "num_labels",
+            "index",
+            "label_namespace",
+            "trainable",
+            "initializer",
+            "regularizer",
         ]
         assert params["dropout"].default == 0.0
         assert params["num_labels"].default is None
@@ -229,7 +266,10 @@ class TestBertForClassification(ModelTestCase):
         batch = self.batch()
         bert = batch["tokens"]["bert"]
         _, pooled = model.bert_model(
-            bert["token_ids"], bert["type_ids"], bert["wordpiece_mask"].long(), output_all_encoded_layers=False
+            bert["token_ids"],
+            bert["type_ids"],
+            bert["wordpiece_mask"].long(),
+            output_all_encoded_layers=False,
         )
         expected = model._classification_layer(pooled)
         assert torch.allclose(model(**batch)["logits"], expected, atol=1e-6)
@@ -247,5 +287,7 @@ class TestBertForClassification(ModelTestCase):
 
     def test_wordpiece_ids_beyond_the_embedding_table(self):
         ids = torch.tensor([[2, 500, 3]])
-        with pytest.raises(ConfigurationError, match=r"outside this BERT's embedding table \(vocab_size 38\)"):
+        with pytest.raises(
+            ConfigurationError, match=r"outside this BERT's embedding table \(vocab_size 38\)"
+        ):
             self.model(tokens={"bert": {"token_ids": ids}})

@@ -2,6 +2,7 @@
 `bert_for_classification`'s `fused_layers`, `padding_free_inference` and `cls_only_last_layer`:
 the same logits and probabilities (and gradients) as the plain forward, faster.
 """
+
 import copy
 import inspect
 import pickle
@@ -23,10 +24,9 @@ import bert_cls  # noqa: F401
 from bert_cls.data.token_indexers import PretrainedBertIndexer
 from bert_cls.models import BertForClassification
 from bert_cls.models import bert_for_classification as model_module
-from bert_cls.modules.fused_bert import is_fused
-from bert_cls.modules.quantization import quantize_int8
-from tests.models import fixture_bert
-from tests.models.fixture_bert import BERT, CLS, SEP, WORDS, labels_vocab
+from bert_cls.modules.fast_bert import is_fused, quantize_int8
+from tests import fixture_bert
+from tests.fixture_bert import BERT, CLS, SEP, WORDS, labels_vocab
 from tests.paths import CONFIGS_ROOT, FIXTURES_ROOT
 
 TRAIN = FIXTURES_ROOT / "data" / "train.jsonl"
@@ -43,11 +43,16 @@ def make_model(**kwargs) -> BertForClassification:
     return BertForClassification(labels_vocab(), sharp_bert(), **kwargs).eval()
 
 
-def instance(num_words: int, seed: int, max_pieces: int = MAX_POSITIONS, **indexer_args) -> Instance:
+def instance(
+    num_words: int, seed: int, max_pieces: int = MAX_POSITIONS, **indexer_args
+) -> Instance:
     words = random.Random(seed).choices(WORDS, k=num_words)
     indexer = PretrainedBertIndexer(BERT, max_pieces=max_pieces, **indexer_args)
     return Instance(
-        {"tokens": TextField([Token(word) for word in words], {"bert": indexer}), "label": LabelField("pos")}
+        {
+            "tokens": TextField([Token(word) for word in words], {"bert": indexer}),
+            "label": LabelField("pos"),
+        }
     )
 
 
@@ -83,7 +88,9 @@ def plain_output(model: BertForClassification, batch: Dict) -> Dict[str, torch.T
     return {key: value.detach() for key, value in output.items() if isinstance(value, torch.Tensor)}
 
 
-def fast_output(model: BertForClassification, batch: Dict, mode=torch.no_grad) -> Dict[str, torch.Tensor]:
+def fast_output(
+    model: BertForClassification, batch: Dict, mode=torch.no_grad
+) -> Dict[str, torch.Tensor]:
     with mode():
         return model(**batch)
 
@@ -124,7 +131,9 @@ def counting(function, calls: List[int]):
 def packed_calls(monkeypatch) -> List[int]:
     """Counts the model's calls of the padding-free path (`packed_pooled_output`)."""
     calls: List[int] = []
-    monkeypatch.setattr(model_module, "packed_pooled_output", counting(model_module.packed_pooled_output, calls))
+    monkeypatch.setattr(
+        model_module, "packed_pooled_output", counting(model_module.packed_pooled_output, calls)
+    )
     return calls
 
 
@@ -145,7 +154,12 @@ BATCHES = {
 
 def test_new_parameters_come_after_the_existing_ones_with_their_defaults():
     params = inspect.signature(BertForClassification.__init__).parameters
-    assert list(params)[-4:] == ["fused_layers", "padding_free_inference", "cls_only_last_layer", "kwargs"]
+    assert list(params)[-4:] == [
+        "fused_layers",
+        "padding_free_inference",
+        "cls_only_last_layer",
+        "kwargs",
+    ]
     assert list(params).index("fused_layers") == list(params).index("per_label_metrics") + 1
     assert params["fused_layers"].default is True
     assert params["padding_free_inference"].default is True
@@ -244,9 +258,7 @@ def test_a_batch_matches_its_rows_one_at_a_time():
 @pytest.mark.parametrize("window_pooling", ["mean", "max"])
 def test_padding_free_with_window_pooling(window_pooling, packed_calls):
     model = make_model(window_pooling=window_pooling)
-    instances = [
-        instance(n, seed=n, truncate_long_sequences=False) for n in (200, 70, 62, 5, 0)
-    ]
+    instances = [instance(n, seed=n, truncate_long_sequences=False) for n in (200, 70, 62, 5, 0)]
     batch = tensors(instances)
     windows = (batch["tokens"]["bert"]["token_ids"] == CLS).sum(dim=1).tolist()
     assert max(windows) > 2 and min(windows) == 1
@@ -442,14 +454,18 @@ class LastFeedForwardRows:
     def __init__(self, bert: BertModel):
         self.positions: List[int] = []
         dense = bert.encoder.layer[-1].intermediate.dense
-        self._handle = dense.register_forward_hook(lambda m, inputs, out: self.positions.append(inputs[0].size(1)))
+        self._handle = dense.register_forward_hook(
+            lambda m, inputs, out: self.positions.append(inputs[0].size(1))
+        )
 
     def remove(self):
         self._handle.remove()
 
 
 @pytest.mark.parametrize("fused_layers", [True, False], ids=["fused", "plain_layers"])
-@pytest.mark.parametrize("batch", ["mixed_lengths", "max_length_rows", "cls_only_row", "no_padding"])
+@pytest.mark.parametrize(
+    "batch", ["mixed_lengths", "max_length_rows", "cls_only_row", "no_padding"]
+)
 def test_cls_only_last_layer_gives_the_full_forwards_outputs_and_gradients(batch, fused_layers):
     cls_only = make_model(fused_layers=fused_layers)
     full = make_model(fused_layers=fused_layers, cls_only_last_layer=False)

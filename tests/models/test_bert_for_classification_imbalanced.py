@@ -1,4 +1,5 @@
 """`class_weights` and `per_label_metrics`, and the imbalanced config that uses both."""
+
 import json
 from typing import Dict, List
 
@@ -16,10 +17,10 @@ from allennlp.models.archival import load_archive
 import bert_cls  # noqa: F401
 from bert_cls.data.token_indexers import PretrainedBertIndexer
 from bert_cls.models import BertForClassification
-from tests.paths import CONFIGS_ROOT, FIXTURES_ROOT
 from tests.cli import allennlp, read_jsonl, train
+from tests.fixture_bert import BERT
+from tests.paths import CONFIGS_ROOT, FIXTURES_ROOT
 
-BERT = str(FIXTURES_ROOT / "bert")
 TRAIN = FIXTURES_ROOT / "data" / "train.jsonl"
 CONFIG = CONFIGS_ROOT / "bert_for_classification_imbalanced.jsonnet"
 
@@ -42,7 +43,10 @@ def tensors(batch_instances: List[Instance], vocab: Vocabulary) -> Dict:
 
 def weights_by_label(model: BertForClassification) -> Dict[str, float]:
     vocab = model.vocab
-    return {vocab.get_token_from_index(i, "labels"): w for i, w in enumerate(model._loss.weight.tolist())}
+    return {
+        vocab.get_token_from_index(i, "labels"): w
+        for i, w in enumerate(model._loss.weight.tolist())
+    }
 
 
 class FixedLogits(torch.nn.Module):
@@ -66,7 +70,9 @@ def test_balanced_weights_from_the_label_counts_by_hand():
     model.eval()
     batch = tensors(data, vocab)
     output = model(**batch)
-    per_instance = torch.nn.functional.cross_entropy(output["logits"], batch["label"], reduction="none")
+    per_instance = torch.nn.functional.cross_entropy(
+        output["logits"], batch["label"], reduction="none"
+    )
     weights = model._loss.weight[batch["label"]]
     assert torch.allclose(output["loss"], (weights * per_instance).sum() / weights.sum())
     unweighted = torch.nn.functional.cross_entropy(output["logits"], batch["label"])
@@ -163,7 +169,9 @@ def test_macro_f1_picks_the_best_epoch_in_a_real_allennlp_train(tmp_path):
     # 5 "pos" and 2 "neg": balanced weights 7 / (2 * 5) and 7 / (2 * 2).
     train_file = tmp_path / "train.jsonl"
     rows = read_jsonl(TRAIN)
-    kept = [row for row in rows if row["label"] == "pos"] + [row for row in rows if row["label"] == "neg"][:2]
+    kept = [row for row in rows if row["label"] == "pos"] + [
+        row for row in rows if row["label"] == "neg"
+    ][:2]
     train_file.write_text("".join(json.dumps(row) + "\n" for row in kept))
     run = tmp_path / "run"
     train(run, str(CONFIG), {"train_data_path": str(train_file), "trainer.num_epochs": 2})
@@ -185,4 +193,6 @@ def test_macro_f1_picks_the_best_epoch_in_a_real_allennlp_train(tmp_path):
 
     evaluation = tmp_path / "evaluation.json"
     allennlp(["evaluate", archive, "fixtures/data/dev.jsonl", "--output-file", str(evaluation)])
-    assert {"macro-f1", "pos-precision", "neg-f1", "loss"} <= set(json.loads(evaluation.read_text()))
+    assert {"macro-f1", "pos-precision", "neg-f1", "loss"} <= set(
+        json.loads(evaluation.read_text())
+    )

@@ -1,4 +1,5 @@
 """`window_pooling`: inputs longer than BERT classified by their `[CLS] ... [SEP]` windows."""
+
 import random
 from typing import Dict, List
 
@@ -14,8 +15,8 @@ from pytorch_pretrained_bert.modeling import BertModel
 import bert_cls  # noqa: F401
 from bert_cls.data.token_indexers import PretrainedBertIndexer
 from bert_cls.models import BertForClassification
-from tests.models import fixture_bert
-from tests.models.fixture_bert import BERT, CLS, SEP, WORDS, labels_vocab
+from tests import fixture_bert
+from tests.fixture_bert import BERT, CLS, SEP, VOCAB, WORDS, labels_vocab
 from tests.paths import CONFIGS_ROOT, FIXTURES_ROOT
 
 TRAIN = FIXTURES_ROOT / "data" / "train.jsonl"
@@ -32,7 +33,10 @@ def sharp_bert() -> BertModel:
 def instance(words: List[str], label: str, max_pieces: int = 64) -> Instance:
     indexer = PretrainedBertIndexer(BERT, max_pieces=max_pieces, truncate_long_sequences=False)
     return Instance(
-        {"tokens": TextField([Token(word) for word in words], {"bert": indexer}), "label": LabelField(label)}
+        {
+            "tokens": TextField([Token(word) for word in words], {"bert": indexer}),
+            "label": LabelField(label),
+        }
     )
 
 
@@ -46,7 +50,9 @@ def windowed_model(window_pooling: str) -> BertForClassification:
     return BertForClassification(labels_vocab(), sharp_bert(), window_pooling=window_pooling).eval()
 
 
-def logits_of_each_window(model: BertForClassification, bert: Dict[str, torch.Tensor]) -> torch.Tensor:
+def logits_of_each_window(
+    model: BertForClassification, bert: Dict[str, torch.Tensor]
+) -> torch.Tensor:
     """By hand: the indexer's windows are the row's successive 64 wordpieces (the last shorter),
     each run through BERT and the Linear layer on its own."""
     length = int(bert["wordpiece_mask"][0].sum())
@@ -55,7 +61,9 @@ def logits_of_each_window(model: BertForClassification, bert: Dict[str, torch.Te
         ids = bert["token_ids"][:, start : min(start + 64, length)]
         type_ids = bert["type_ids"][:, start : min(start + 64, length)]
         assert ids[0, 0] == CLS and ids[0, -1] == SEP
-        _, pooled = model.bert_model(ids, type_ids, torch.ones_like(ids), output_all_encoded_layers=False)
+        _, pooled = model.bert_model(
+            ids, type_ids, torch.ones_like(ids), output_all_encoded_layers=False
+        )
         logits.append(model._classification_layer(pooled)[0])
     return torch.stack(logits)
 
@@ -63,7 +71,7 @@ def logits_of_each_window(model: BertForClassification, bert: Dict[str, torch.Te
 @pytest.mark.parametrize("window_pooling", ["mean", "max"])
 def test_pooled_logits_of_more_than_512_wordpieces_by_hand(window_pooling):
     words = text_of(600, seed=1)
-    assert set(words) <= set((FIXTURES_ROOT / "bert" / "vocab.txt").read_text().split())
+    assert set(words) <= set(VOCAB.read_text().split())
     model = windowed_model(window_pooling)
     batch = tensors([instance(words, "pos")], model.vocab)
     bert = batch["tokens"]["bert"]
@@ -77,7 +85,9 @@ def test_pooled_logits_of_more_than_512_wordpieces_by_hand(window_pooling):
     output = model(**batch)
     assert torch.allclose(output["logits"][0], expected, atol=1e-5)
     assert torch.allclose(output["probs"], torch.softmax(output["logits"], dim=-1))
-    assert torch.allclose(output["loss"], torch.nn.functional.cross_entropy(output["logits"], batch["label"]))
+    assert torch.allclose(
+        output["loss"], torch.nn.functional.cross_entropy(output["logits"], batch["label"])
+    )
 
 
 @pytest.mark.parametrize("window_pooling", ["mean", "max"])
@@ -90,7 +100,9 @@ def test_padding_windows_of_shorter_instances_are_ignored(window_pooling):
     ]
     together = model(**tensors(instances, model.vocab))["logits"]
     for row, alone in enumerate(instances):
-        assert torch.allclose(together[row], model(**tensors([alone], model.vocab))["logits"][0], atol=1e-5)
+        assert torch.allclose(
+            together[row], model(**tensors([alone], model.vocab))["logits"][0], atol=1e-5
+        )
     assert model.get_metrics()["accuracy"] >= 0.0
 
 
@@ -120,7 +132,9 @@ def test_without_window_pooling_a_long_input_is_a_configuration_error():
 def test_windows_longer_than_bert_are_a_configuration_error():
     model = windowed_model("mean")
     long_windows = instance(text_of(300, seed=1), "pos", max_pieces=100)
-    with pytest.raises(ConfigurationError, match=r"A window has 100 wordpieces.*max_pieces to at most 64"):
+    with pytest.raises(
+        ConfigurationError, match=r"A window has 100 wordpieces.*max_pieces to at most 64"
+    ):
         model(**tensors([long_windows], model.vocab))
 
 

@@ -1,18 +1,11 @@
-"""Small BERTs and their inputs for the module tests."""
+"""Small random BERTs and their inputs for the module tests."""
+
 from typing import Tuple
 
 import torch
 from pytorch_pretrained_bert.modeling import BertConfig, BertModel
 
-from bert_cls.modules import load_bert_model
-from tests.paths import FIXTURES_ROOT
-
-BERT = str(FIXTURES_ROOT / "bert")
-CLS, SEP = 2, 3
-
-
-def fixture_bert() -> BertModel:
-    return load_bert_model(BERT)
+from tests.fixture_bert import CLS, SEP
 
 
 def random_bert(seed: int = 0, hidden_act: str = "gelu", layers: int = 3) -> BertModel:

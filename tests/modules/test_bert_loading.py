@@ -12,9 +12,9 @@ from pytorch_pretrained_bert.modeling import PRETRAINED_MODEL_ARCHIVE_MAP
 from safetensors.torch import load_file
 
 from bert_cls.modules.bert_loading import load_bert_model
-from tests.paths import FIXTURES_ROOT
+from tests.paths import FIXTURE_BERT, FIXTURES_ROOT
 
-PPB_DIR = FIXTURES_ROOT / "bert"
+PPB_DIR = FIXTURE_BERT
 HF_DIR = FIXTURES_ROOT / "bert_hf"
 IDS = torch.tensor([[2, 5, 7, 13, 3, 0]])
 
@@ -72,7 +72,10 @@ def test_tar_gz_archives(tmp_path, reference, source, arcname):
 def test_every_load_builds_new_modules():
     first, second = load_bert_model(str(PPB_DIR)), load_bert_model(str(PPB_DIR))
     assert first is not second
-    assert first.embeddings.word_embeddings.weight.data_ptr() != second.embeddings.word_embeddings.weight.data_ptr()
+    assert (
+        first.embeddings.word_embeddings.weight.data_ptr()
+        != second.embeddings.word_embeddings.weight.data_ptr()
+    )
 
 
 def test_shortcut_name_cached_by_pytorch_pretrained_bert(tmp_path, monkeypatch, reference):
@@ -80,7 +83,9 @@ def test_shortcut_name_cached_by_pytorch_pretrained_bert(tmp_path, monkeypatch, 
     url = PRETRAINED_MODEL_ARCHIVE_MAP["bert-base-uncased"]
     etag = hashlib.sha256(b'"some-etag"').hexdigest()
     make_tar(PPB_DIR, tmp_path / f"{hashlib.sha256(url.encode()).hexdigest()}.{etag}")
-    (tmp_path / f"{hashlib.sha256(url.encode()).hexdigest()}.{etag}.json").write_text(json.dumps({"url": url}))
+    (tmp_path / f"{hashlib.sha256(url.encode()).hexdigest()}.{etag}.json").write_text(
+        json.dumps({"url": url})
+    )
     assert torch.allclose(pooled(load_bert_model("bert-base-uncased")), reference, atol=1e-7)
 
 
@@ -134,7 +139,9 @@ def test_config_of_another_model_type(tmp_path):
 def test_directory_without_weights(tmp_path):
     directory = copy_dir(PPB_DIR, tmp_path / "bert")
     (directory / "pytorch_model.bin").unlink()
-    with pytest.raises(ConfigurationError, match="has no weights: expected model.safetensors or pytorch_model.bin"):
+    with pytest.raises(
+        ConfigurationError, match="has no weights: expected model.safetensors or pytorch_model.bin"
+    ):
         load_bert_model(str(directory))
 
 
@@ -167,11 +174,16 @@ def test_weights_of_something_else(tmp_path):
 def test_checkpoint_without_pooler_loads_with_a_warning(tmp_path, caplog):
     directory = copy_dir(PPB_DIR, tmp_path / "bert")
     state = torch.load(directory / "pytorch_model.bin")
-    torch.save({k: v for k, v in state.items() if not k.startswith("pooler.")}, directory / "pytorch_model.bin")
+    torch.save(
+        {k: v for k, v in state.items() if not k.startswith("pooler.")},
+        directory / "pytorch_model.bin",
+    )
     with caplog.at_level(logging.WARNING):
         model = load_bert_model(str(directory))
     assert "no pooler" in caplog.text
-    assert torch.equal(model.embeddings.word_embeddings.weight, state["embeddings.word_embeddings.weight"])
+    assert torch.equal(
+        model.embeddings.word_embeddings.weight, state["embeddings.word_embeddings.weight"]
+    )
 
 
 def test_archive_without_a_checkpoint(tmp_path):

@@ -3,8 +3,7 @@ import torch
 from allennlp.common.checks import ConfigurationError
 
 from bert_cls.modules.window_pooling import pool_windows, split_into_windows
-
-CLS, SEP = 2, 3
+from tests.fixture_bert import CLS, SEP
 
 
 def batch(*rows):
@@ -30,7 +29,12 @@ def test_rows_are_cut_at_each_cls_after_a_sep():
         [CLS, 9, SEP, 0],
     ]
     assert windows.type_ids.tolist() == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 0], [0, 1, 2, 0]]
-    assert windows.mask.tolist() == [[True] * 4, [True] * 4, [True] * 3 + [False], [True] * 3 + [False]]
+    assert windows.mask.tolist() == [
+        [True] * 4,
+        [True] * 4,
+        [True] * 3 + [False],
+        [True] * 3 + [False],
+    ]
 
 
 def test_a_sentence_pair_is_one_window():

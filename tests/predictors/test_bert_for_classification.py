@@ -8,7 +8,7 @@ from allennlp.predictors import Predictor
 import bert_cls  # noqa: F401
 from bert_cls.models import BertForClassification
 from bert_cls.predictors import BertForClassificationPredictor
-from tests.paths import CONFIGS_ROOT, FIXTURES_ROOT
+from tests.paths import CONFIGS_ROOT, FIXTURE_BERT, FIXTURES_ROOT
 
 
 @pytest.fixture(scope="module")
@@ -17,7 +17,7 @@ def predictor() -> BertForClassificationPredictor:
     reader = DatasetReader.from_params(params["dataset_reader"])
     vocab = Vocabulary.from_instances(reader.read(str(FIXTURES_ROOT / "data" / "train.jsonl")))
     torch.manual_seed(0)
-    model = BertForClassification(vocab, str(FIXTURES_ROOT / "bert"))
+    model = BertForClassification(vocab, str(FIXTURE_BERT))
     return BertForClassificationPredictor(model, reader)
 
 
@@ -44,7 +44,11 @@ def test_output_names_each_label_with_its_probability(predictor):
 
 
 def test_batch_prediction_matches_one_by_one_and_keeps_ids(predictor):
-    inputs = [{"text": "a very good film", "id": "a"}, {"sentence": "I hate it", "id": 7}, {"text": "bad"}]
+    inputs = [
+        {"text": "a very good film", "id": "a"},
+        {"sentence": "I hate it", "id": 7},
+        {"text": "bad"},
+    ]
     batch = predictor.predict_batch_json(inputs)
     assert [output.get("id") for output in batch] == ["a", 7, None]
     for one_input, output in zip(inputs, batch):
@@ -54,5 +58,47 @@ def test_batch_prediction_matches_one_by_one_and_keeps_ids(predictor):
 
 
 def test_input_without_text_is_refused_with_its_keys(predictor):
-    with pytest.raises(ConfigurationError, match=r"'sentence' or 'text' key; got keys \['body', 'id'\]"):
+    with pytest.raises(
+        ConfigurationError, match=r"'sentence' or 'text' key; got keys \['body', 'id'\]"
+    ):
         predictor.predict_json({"body": "hello", "id": 1})
+
+
+class FailsOnPoison:
+    """Wraps `forward_on_instances` to fail on any batch holding an instance with a given word."""
+
+    def __init__(self, model, word: str) -> None:
+        self.forward_on_instances = model.forward_on_instances
+        self.word = word
+        self.batch_sizes = []
+
+    def __call__(self, instances):
+        self.batch_sizes.append(len(instances))
+        if any(self.word in str(instance["tokens"].tokens) for instance in instances):
+            raise RuntimeError("poisoned batch")
+        return self.forward_on_instances(instances)
+
+
+def test_a_batch_the_model_fails_on_is_predicted_one_at_a_time(predictor, monkeypatch):
+    failing = FailsOnPoison(predictor._model, "boring")
+    monkeypatch.setattr(predictor._model, "forward_on_instances", failing)
+    lines = ['{"text": "a good film"}', '{"text": "boring plot", "id": 3}', '{"text": "bad"}']
+    outputs = predictor.predict_batch_json([predictor.load_line(line) for line in lines])
+    assert [set(output) >= {"label", "probs"} for output in outputs] == [True, False, True]
+    assert outputs[1]["id"] == 3 and outputs[1]["input_line"] == predictor._lines_loaded - 1
+    assert (
+        "the model could not predict this input (RuntimeError: poisoned batch)"
+        in (outputs[1]["error"])
+    )
+    assert failing.batch_sizes[0] > 1 and failing.batch_sizes[-3:] == [1, 1, 1]
+    good = predictor.predict_batch_json([{"text": "a good film"}, {"text": "bad"}])
+    assert good[0]["probs"] == pytest.approx(outputs[0]["probs"], abs=1e-6)
+    assert good[1]["probs"] == pytest.approx(outputs[2]["probs"], abs=1e-6)
+
+
+def test_from_python_a_failing_input_raises(predictor, monkeypatch):
+    monkeypatch.setattr(
+        predictor._model, "forward_on_instances", FailsOnPoison(predictor._model, "boring")
+    )
+    with pytest.raises(ValueError, match="poisoned batch"):
+        predictor.predict_batch_json([{"text": "a good film"}, {"text": "boring plot"}])

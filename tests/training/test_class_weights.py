@@ -15,7 +15,9 @@ from bert_cls.training.class_weights import (
 
 
 def vocab_from_labels(*labels: str, **kwargs) -> Vocabulary:
-    return Vocabulary.from_instances([Instance({"label": LabelField(label)}) for label in labels], **kwargs)
+    return Vocabulary.from_instances(
+        [Instance({"label": LabelField(label)}) for label in labels], **kwargs
+    )
 
 
 def test_balanced_weights_by_hand():
@@ -32,7 +34,11 @@ def test_label_counts_come_from_the_instances_the_vocabulary_was_built_from():
     assert label_counts(vocab, "labels") == {"a": 6, "b": 3, "c": 1}
     tensor = class_weight_tensor("balanced", vocab, "labels", 3)
     by_label = {vocab.get_token_from_index(i, "labels"): w for i, w in enumerate(tensor.tolist())}
-    assert by_label == {"a": pytest.approx(10 / 18), "b": pytest.approx(10 / 9), "c": pytest.approx(10 / 3)}
+    assert by_label == {
+        "a": pytest.approx(10 / 18),
+        "b": pytest.approx(10 / 9),
+        "c": pytest.approx(10 / 3),
+    }
 
 
 def test_a_vocabulary_loaded_from_files_has_no_counts(tmp_path):

@@ -7,9 +7,16 @@ from tests.paths import CONFIGS_ROOT
 
 
 def test_learning_curve_records_batches_and_epochs(tmp_path):
-    overrides = {"trainer.callbacks": [{"type": "learning_curve", "every_n_batches": 1}], "trainer.num_epochs": 2}
-    train_model_from_file(str(CONFIGS_ROOT / "bert_for_classification.jsonnet"), str(tmp_path), json.dumps(overrides))
-    points = [json.loads(line) for line in (tmp_path / "learning_curve.jsonl").read_text().splitlines()]
+    overrides = {
+        "trainer.callbacks": [{"type": "learning_curve", "every_n_batches": 1}],
+        "trainer.num_epochs": 2,
+    }
+    train_model_from_file(
+        str(CONFIGS_ROOT / "bert_for_classification.jsonnet"), str(tmp_path), json.dumps(overrides)
+    )
+    points = [
+        json.loads(line) for line in (tmp_path / "learning_curve.jsonl").read_text().splitlines()
+    ]
     training = [p for p in points if "loss" in p]
     epoch_ends = [p for p in points if "training_loss" in p]
     # 10 training instances in bucket batches of 5: two batches an epoch.

@@ -1,5 +1,5 @@
 import logging
-from typing import Dict, List, Optional, Tuple, Union
+from typing import Dict, Iterable, List, Optional, Tuple, Union
 
 from allennlp.common.checks import ConfigurationError
 from allennlp.data.dataset_readers import DatasetReader
@@ -7,10 +7,12 @@ from allennlp.data.fields import Field, LabelField, TextField
 from allennlp.data.instance import Instance
 from allennlp.data.token_indexers import TokenIndexer
 from allennlp.data.tokenizers import Token, Tokenizer
+from overrides import overrides
 
+from bert_cls.common.special_tokens import SEP
 from bert_cls.data.dataset_readers.checked_text_classification_json import DEFAULT_IGNORED_KEYS
 from bert_cls.data.dataset_readers.json_lines import JsonLinesChecker
-from bert_cls.data.token_indexers.pretrained_bert_indexer import SEP, PretrainedBertIndexer
+from bert_cls.data.token_indexers.pretrained_bert_indexer import PretrainedBertIndexer
 from bert_cls.data.tokenizers.bert_basic_tokenizer import BertBasicTokenizer
 
 logger = logging.getLogger(__name__)
@@ -118,7 +120,8 @@ class BertPairClassificationJsonReader(DatasetReader):
         """The most wordpieces of a pair, or `None` for no trimming."""
         return self._max_pieces
 
-    def _read(self, file_path):
+    @overrides
+    def _read(self, file_path) -> Iterable[Instance]:
         for line in self._checker.read(file_path, self.shard_iterable):
             try:
                 instance = self.text_to_instance(
@@ -128,6 +131,8 @@ class BertPairClassificationJsonReader(DatasetReader):
                 raise line.error(str(error)) from error
             yield instance
 
+    # DatasetReader.text_to_instance takes `*inputs`; a reader names its own.
+    @overrides(check_signature=False)
     def text_to_instance(  # type: ignore
         self, text: str, text_pair: str, label: Union[str, int] = None
     ) -> Instance:
@@ -161,6 +166,7 @@ class BertPairClassificationJsonReader(DatasetReader):
             fields["label"] = LabelField(label, skip_indexing=self._skip_label_indexing)
         return Instance(fields)
 
+    @overrides
     def apply_token_indexers(self, instance: Instance) -> None:
         instance.fields["tokens"]._token_indexers = self._token_indexers  # type: ignore
 

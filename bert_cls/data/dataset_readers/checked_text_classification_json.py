@@ -1,8 +1,10 @@
-from typing import Dict, List, Optional
+from typing import Dict, Iterable, List, Optional
 
+from allennlp.data import Instance
 from allennlp.data.dataset_readers import DatasetReader, TextClassificationJsonReader
 from allennlp.data.token_indexers import TokenIndexer
 from allennlp.data.tokenizers import Tokenizer
+from overrides import overrides
 
 from bert_cls.data.dataset_readers.json_lines import JsonLinesChecker
 
@@ -29,7 +31,8 @@ class CheckedTextClassificationJsonReader(TextClassificationJsonReader):
 
     # Parameters
 
-    token_indexers : `Dict[str, TokenIndexer]`, optional (default = `{"tokens": SingleIdTokenIndexer()}`)
+    token_indexers : `Dict[str, TokenIndexer]`, optional
+        (default = `{"tokens": SingleIdTokenIndexer()}`)
         As in `text_classification_json`.
     tokenizer : `Tokenizer`, optional (default = `SpacyTokenizer()`)
         As in `text_classification_json`.
@@ -85,6 +88,7 @@ class CheckedTextClassificationJsonReader(TextClassificationJsonReader):
             ignored_keys=DEFAULT_IGNORED_KEYS if ignored_keys is None else ignored_keys,
         )
 
-    def _read(self, file_path):
+    @overrides
+    def _read(self, file_path) -> Iterable[Instance]:
         for line in self._checker.read(file_path, self.shard_iterable):
             yield self.text_to_instance(text=line.texts[self._text_key], label=line.label)

@@ -5,27 +5,32 @@ Each problem with a data file is reported as a `JsonLinesError` naming the file,
 from 1, blank lines included) and what is wrong, instead of a bare `KeyError` or
 `JSONDecodeError` from deep inside the reader.
 """
+
 import json
 import logging
-from typing import Any, Callable, Dict, Iterable, Iterator, List, NamedTuple, Optional, Sequence, Set
-from typing import Tuple, Union
+from typing import (
+    Any,
+    Callable,
+    Dict,
+    Iterable,
+    Iterator,
+    List,
+    NamedTuple,
+    Optional,
+    Sequence,
+    Set,
+    Tuple,
+    Union,
+)
 
 from allennlp.common.checks import ConfigurationError
 from allennlp.common.file_utils import cached_path
 
+from bert_cls.common.json_types import json_type_name
+
 logger = logging.getLogger(__name__)
 
 Label = Union[str, int]
-
-JSON_TYPE_NAMES = {
-    dict: "an object",
-    list: "an array",
-    str: "a string",
-    int: "a number",
-    float: "a number",
-    bool: "a boolean",
-    type(None): "null",
-}
 
 
 class JsonLinesError(ConfigurationError, ValueError):
@@ -49,10 +54,6 @@ class JsonLine(NamedTuple):
 
 def line_error(file_path: str, number: int, problem: str) -> JsonLinesError:
     return JsonLinesError(f"{file_path}, line {number}: {problem}")
-
-
-def json_type_name(value: Any) -> str:
-    return JSON_TYPE_NAMES.get(type(value), type(value).__name__)
 
 
 def quoted(keys: Iterable[str]) -> str:

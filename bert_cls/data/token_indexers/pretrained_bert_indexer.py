@@ -8,16 +8,15 @@ from allennlp.common.util import pad_sequence_to_length
 from allennlp.data.token_indexers.token_indexer import IndexedTokenList, TokenIndexer
 from allennlp.data.tokenizers import Token
 from allennlp.data.vocabulary import Vocabulary
+from overrides import overrides
 from pytorch_pretrained_bert.tokenization import BertTokenizer
 
-from bert_cls.common.bert_files import resolve_vocab_file
+from bert_cls.common.bert_files import override_for_archived_paths, vocab_file_of
+from bert_cls.common.special_tokens import CLS, SEP, SPECIAL_TOKENS, UNK
+from bert_cls.common.wordpiece_vocabulary import add_wordpieces, archived_vocab_file
 
 logger = logging.getLogger(__name__)
 
-CLS = "[CLS]"
-SEP = "[SEP]"
-UNK = "[UNK]"
-DEFAULT_NEVER_LOWERCASE = ["[UNK]", "[SEP]", "[PAD]", "[CLS]", "[MASK]"]
 TRUNCATION_STRATEGIES = ("head", "head_tail")
 # The most distinct words whose wordpiece ids an indexer remembers (a few MB at most); words seen
 # once the cache is full are split again each time.
@@ -91,6 +90,12 @@ class PretrainedBertIndexer(TokenIndexer):
         `offsets` are unchanged: they still count positions in the whole, unwindowed input.
     token_min_padding_length : `int`, optional (default = `0`)
         See `TokenIndexer`.
+    serialization_dir : `str`, optional (default = `None`)
+        Not for configs: AllenNLP passes the run directory when it builds the indexer for
+        `allennlp train`, and the extracted archive when it loads a model archive. When that
+        directory holds a wordpiece vocabulary (`vocabulary/bert.txt`, which a
+        `bert_for_classification` model saves with its archive), the indexer reads it instead
+        of `pretrained_model`, which then need not exist: an archive predicts anywhere.
     """
 
     def __init__(
@@ -105,6 +110,7 @@ class PretrainedBertIndexer(TokenIndexer):
         truncation_strategy: str = "head",
         head_pieces: int = 128,
         max_windows: Optional[int] = None,
+        serialization_dir: Optional[str] = None,
     ) -> None:
         super().__init__(token_min_padding_length)
         if pretrained_model.endswith("-cased") and do_lowercase:
@@ -136,16 +142,13 @@ class PretrainedBertIndexer(TokenIndexer):
             if max_windows < 1:
                 raise ConfigurationError(f"max_windows must be at least 1, got {max_windows}.")
 
-        bert_tokenizer = _load_bert_tokenizer(resolve_vocab_file(pretrained_model))
+        bert_tokenizer = _bert_tokenizer(pretrained_model, serialization_dir)
         self._vocab: Dict[str, int] = bert_tokenizer.vocab
         self._wordpiece_tokenizer = bert_tokenizer.wordpiece_tokenizer
-        self._namespace = "bert"
         self.max_pieces = max_pieces
         self.use_starting_offsets = use_starting_offsets
         self._do_lowercase = do_lowercase
-        self._never_lowercase = set(
-            DEFAULT_NEVER_LOWERCASE if never_lowercase is None else never_lowercase
-        )
+        self._never_lowercase = set(SPECIAL_TOKENS if never_lowercase is None else never_lowercase)
         self._truncate_long_sequences = truncate_long_sequences
         self.truncation_strategy = truncation_strategy
         self.head_pieces = head_pieces
@@ -170,10 +173,12 @@ class PretrainedBertIndexer(TokenIndexer):
         """The wordpieces this indexer splits `token` into, lowercased as it lowercases them."""
         return self._wordpiece_tokenizer.tokenize(self._text(token))
 
+    @overrides
     def count_vocab_items(self, token: Token, counter: Dict[str, Dict[str, int]]):
         # The ids come from the BERT vocabulary; there is nothing to count.
         pass
 
+    @overrides
     def tokens_to_indices(self, tokens: List[Token], vocabulary: Vocabulary) -> IndexedTokenList:
         self._add_encoding_to_vocabulary_if_needed(vocabulary)
 
@@ -236,9 +241,11 @@ class PretrainedBertIndexer(TokenIndexer):
             "mask": [True] * len(offsets),
         }
 
+    @overrides
     def get_empty_token_list(self) -> IndexedTokenList:
         return {"token_ids": [], "type_ids": [], "wordpiece_mask": [], "offsets": [], "mask": []}
 
+    @overrides
     def as_padded_tensor_dict(
         self, tokens: IndexedTokenList, padding_lengths: Dict[str, int]
     ) -> Dict[str, torch.Tensor]:
@@ -252,6 +259,7 @@ class PretrainedBertIndexer(TokenIndexer):
                 tensors[key] = torch.LongTensor(padded)
         return tensors
 
+    @overrides
     def __eq__(self, other) -> bool:
         if not isinstance(other, PretrainedBertIndexer):
             return NotImplemented
@@ -334,13 +342,8 @@ class PretrainedBertIndexer(TokenIndexer):
     def _add_encoding_to_vocabulary_if_needed(self, vocabulary: Vocabulary) -> None:
         if self._added_to_vocabulary:
             return
-        # A non-padded namespace keeps the BERT ids: in a padded one, AllenNLP's own padding and
-        # OOV tokens would take ids 0 and 1.
         pieces = sorted(self._vocab, key=self._vocab.__getitem__)
-        bert_vocabulary = Vocabulary(
-            non_padded_namespaces=[self._namespace], tokens_to_add={self._namespace: pieces}
-        )
-        vocabulary.extend_from_vocab(bert_vocabulary)
+        add_wordpieces(vocabulary, pieces, "of the bert-pretrained indexer")
         self._added_to_vocabulary = True
 
 
@@ -365,6 +368,25 @@ def _check_truncation(
             f"wordpieces left for head and tail once [CLS] and [SEP] are counted), got "
             f"{head_pieces}."
         )
+
+
+def _bert_tokenizer(pretrained_model: str, serialization_dir: Optional[str]) -> BertTokenizer:
+    archived = archived_vocab_file(serialization_dir)
+    if archived is not None:
+        logger.info("Reading the BERT vocabulary saved in %s", archived)
+        return _load_bert_tokenizer(archived)
+    try:
+        with vocab_file_of(pretrained_model) as vocab_file:
+            return _load_bert_tokenizer(vocab_file)
+    except ConfigurationError as error:
+        if serialization_dir is None:
+            raise
+        # Loading an archive that holds no vocabulary: an earlier bert_cls wrote it.
+        raise ConfigurationError(
+            f"{error} The model archive being loaded holds no BERT vocabulary of its own "
+            f"(vocabulary/bert.txt): an earlier bert_cls wrote it. Load it with "
+            f"{override_for_archived_paths()}."
+        ) from error
 
 
 def _load_bert_tokenizer(vocab_file: Path) -> BertTokenizer:

@@ -1,6 +1,7 @@
 from typing import List, Optional
 
 from allennlp.data.tokenizers import Token, Tokenizer
+from overrides import overrides
 
 from bert_cls.data.tokenizers.fast_basic_tokenizer import FastBasicTokenizer
 
@@ -37,6 +38,7 @@ class BertBasicTokenizer(Tokenizer):
                 do_lower_case=do_lower_case, never_split=never_split
             )
 
+    @overrides
     def tokenize(self, text: str) -> List[Token]:
         fast = self._basic_tokenizer.ascii_words_and_offsets(text)
         if fast is not None:

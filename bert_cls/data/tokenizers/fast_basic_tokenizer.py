@@ -15,6 +15,7 @@ instance on long texts. `FastBasicTokenizer` computes the same function with `st
   second lazily filled table. The per-word never_split rules are applied as `BasicTokenizer`
   applies them.
 """
+
 import re
 from typing import Dict, Iterable, List, Optional, Tuple
 
@@ -25,7 +26,7 @@ from pytorch_pretrained_bert.tokenization import (
     _is_whitespace,
 )
 
-DEFAULT_NEVER_SPLIT = ("[UNK]", "[SEP]", "[PAD]", "[CLS]", "[MASK]")
+from bert_cls.common.special_tokens import SPECIAL_TOKENS
 
 # ASCII characters BasicTokenizer._clean_text deletes: NUL and the control characters (category
 # Cc) other than tab, newline and carriage return, which are whitespace.
@@ -79,7 +80,7 @@ class FastBasicTokenizer(BasicTokenizer):
     """
 
     def __init__(
-        self, do_lower_case: bool = True, never_split: Iterable[str] = DEFAULT_NEVER_SPLIT
+        self, do_lower_case: bool = True, never_split: Iterable[str] = SPECIAL_TOKENS
     ) -> None:
         super().__init__(do_lower_case=do_lower_case, never_split=never_split)
         self._clean_table = _CleanTable(self)

@@ -3,6 +3,7 @@ from typing import Dict, List, Optional
 import torch
 from allennlp.common.checks import ConfigurationError
 from allennlp.training.metrics import FBetaMeasure, Metric
+from overrides import overrides
 
 
 class PerLabelF1(Metric):
@@ -27,6 +28,7 @@ class PerLabelF1(Metric):
         self._label_names = list(label_names)
         self._fbeta = FBetaMeasure(beta=1.0)
 
+    @overrides
     def __call__(
         self,
         predictions: torch.Tensor,
@@ -35,6 +37,7 @@ class PerLabelF1(Metric):
     ) -> None:
         self._fbeta(predictions, gold_labels, mask)
 
+    @overrides
     def get_metric(self, reset: bool = False) -> Dict[str, float]:
         scores = self._scores(reset)
         metrics: Dict[str, float] = {}
@@ -47,6 +50,7 @@ class PerLabelF1(Metric):
         metrics["macro-f1"] = sum(scores["fscore"]) / len(scores["fscore"])
         return metrics
 
+    @overrides
     def reset(self) -> None:
         self._fbeta.reset()
 

@@ -9,24 +9,39 @@ from allennlp.data import Batch, DatasetReader, Instance, Vocabulary
 from allennlp.data.token_indexers import SingleIdTokenIndexer
 
 import bert_cls.data  # noqa: F401  (registers the plugin's classes)
-from bert_cls.data.dataset_readers import BadPairTextError, BertPairClassificationJsonReader, JsonLinesError
+from bert_cls.data.dataset_readers import (
+    BadPairTextError,
+    BertPairClassificationJsonReader,
+    JsonLinesError,
+)
 from bert_cls.data.dataset_readers.bert_pair_classification_json import trim_longest_first
 from bert_cls.data.token_indexers import PretrainedBertIndexer
+from tests.fixture_bert import (
+    BANG,
+    CLS,
+    FILM,
+    GOOD,
+    LOVE,
+    MOVIE,
+    SEP,
+    THIS,
+    VERY,
+    VOCAB,
+    A,
+    I,
+)
 from tests.paths import FIXTURES_ROOT
 
-VOCAB = FIXTURES_ROOT / "bert" / "vocab.txt"
 READER_LOGGER = "bert_cls.data.dataset_readers.bert_pair_classification_json"
 INDEXER_LOGGER = "bert_cls.data.token_indexers.pretrained_bert_indexer"
 
-# Ids in fixtures/bert/vocab.txt.
-CLS, SEP = 2, 3
-THE, A, MOVIE, FILM, WAS, IS, AND, VERY = 5, 6, 7, 8, 11, 12, 13, 16
-GREAT, GOOD, FUN, LOVE, BAD, DULL, I, IT, THIS, PERIOD, BANG = 17, 18, 19, 20, 21, 23, 25, 26, 27, 28, 30
-S, ING = 33, 35
 
-
-def make_reader(max_pieces: int = 512, truncate: bool = True, **kwargs) -> BertPairClassificationJsonReader:
-    indexer = PretrainedBertIndexer(str(VOCAB), max_pieces=max_pieces, truncate_long_sequences=truncate)
+def make_reader(
+    max_pieces: int = 512, truncate: bool = True, **kwargs
+) -> BertPairClassificationJsonReader:
+    indexer = PretrainedBertIndexer(
+        str(VOCAB), max_pieces=max_pieces, truncate_long_sequences=truncate
+    )
     return BertPairClassificationJsonReader(token_indexers={"bert": indexer}, **kwargs)
 
 
@@ -53,7 +68,18 @@ def test_reads_the_pair_fixture_as_one_field_with_a_separator():
     instances = list(reader.read(str(FIXTURES_ROOT / "data" / "pair_train.jsonl")))
     assert len(instances) == 8
     assert set(instances[0].fields) == {"tokens", "label"}
-    assert words(instances[0]) == ["i", "love", "this", "movie", "!", "[SEP]", "a", "very", "good", "film"]
+    assert words(instances[0]) == [
+        "i",
+        "love",
+        "this",
+        "movie",
+        "!",
+        "[SEP]",
+        "a",
+        "very",
+        "good",
+        "film",
+    ]
     assert instances[0]["label"].label == "same"
     assert instances[4]["label"].label == "different"
     assert len(list(reader.read(str(FIXTURES_ROOT / "data" / "pair_dev.jsonl")))) == 4
@@ -62,20 +88,28 @@ def test_reads_the_pair_fixture_as_one_field_with_a_separator():
 def test_indexer_gives_cls_a_sep_b_sep_with_segment_ids():
     reader = make_reader()
     tensors = indexed(reader, [reader.text_to_instance("I love this movie !", "a very good film")])
-    assert tensors["token_ids"].tolist() == [[CLS, I, LOVE, THIS, MOVIE, BANG, SEP, A, VERY, GOOD, FILM, SEP]]
+    assert tensors["token_ids"].tolist() == [
+        [CLS, I, LOVE, THIS, MOVIE, BANG, SEP, A, VERY, GOOD, FILM, SEP]
+    ]
     assert tensors["type_ids"].tolist() == [[0] * 7 + [1] * 5]
     # One offset for each word, the [SEP] between the texts included.
     assert tensors["offsets"].tolist() == [list(range(1, 11))]
 
 
 def test_registered_and_from_params():
-    assert DatasetReader.by_name("bert_pair_classification_json") is BertPairClassificationJsonReader
+    assert (
+        DatasetReader.by_name("bert_pair_classification_json") is BertPairClassificationJsonReader
+    )
     reader = DatasetReader.from_params(
         Params(
             {
                 "type": "bert_pair_classification_json",
                 "token_indexers": {
-                    "bert": {"type": "bert-pretrained", "pretrained_model": str(VOCAB), "max_pieces": 20}
+                    "bert": {
+                        "type": "bert-pretrained",
+                        "pretrained_model": str(VOCAB),
+                        "max_pieces": 20,
+                    }
                 },
                 "text_key": "premise",
                 "text_pair_key": "hypothesis",
@@ -125,9 +159,12 @@ def test_trim_longest_first():
 def test_max_pieces_follows_the_indexer():
     assert make_reader(max_pieces=30).max_pieces == 30
     assert make_reader(max_pieces=30, truncate=False).max_pieces is None
-    assert BertPairClassificationJsonReader(
-        token_indexers={"bert": PretrainedBertIndexer(str(VOCAB), max_pieces=30)}, max_pieces=20
-    ).max_pieces == 20
+    assert (
+        BertPairClassificationJsonReader(
+            token_indexers={"bert": PretrainedBertIndexer(str(VOCAB), max_pieces=30)}, max_pieces=20
+        ).max_pieces
+        == 20
+    )
     windows = BertPairClassificationJsonReader(
         token_indexers={
             "bert": PretrainedBertIndexer(str(VOCAB), max_pieces=10, truncate_long_sequences=False)
@@ -136,7 +173,9 @@ def test_max_pieces_follows_the_indexer():
     )
     assert windows.max_pieces == 100
     # Without trimming, the indexer's windows take a long pair whole.
-    instance = make_reader(max_pieces=6, truncate=False).text_to_instance("i love this film", "a good film")
+    instance = make_reader(max_pieces=6, truncate=False).text_to_instance(
+        "i love this film", "a good film"
+    )
     assert words(instance) == ["i", "love", "this", "film", "[SEP]", "a", "good", "film"]
 
 
@@ -146,7 +185,9 @@ def test_bad_max_pieces_and_indexers():
         BertPairClassificationJsonReader(token_indexers={"bert": indexer}, max_pieces=40)
     with pytest.raises(ConfigurationError, match="at least 3"):
         BertPairClassificationJsonReader(token_indexers={"bert": indexer}, max_pieces=2)
-    with pytest.raises(ConfigurationError, match="needs a 'bert-pretrained' token indexer.*'tokens'"):
+    with pytest.raises(
+        ConfigurationError, match="needs a 'bert-pretrained' token indexer.*'tokens'"
+    ):
         BertPairClassificationJsonReader(token_indexers={"tokens": SingleIdTokenIndexer()})
     with pytest.raises(ConfigurationError, match=r"does not keep the \[SEP\] token"):
         BertPairClassificationJsonReader(
@@ -159,12 +200,20 @@ def test_bad_max_pieces_and_indexers():
 def test_file_errors_name_file_and_line(tmp_path):
     reader = make_reader()
     cases = {
-        '{"text": "good", "label": "same"}': "has no 'text_pair' key (keys present: 'text', 'label').",
+        '{"text": "good", "label": "same"}': (
+            "has no 'text_pair' key (keys present: 'text', 'label')."
+        ),
         '{"text": "good", "text_pair": " ", "label": "same"}': "'text_pair' is only whitespace;",
         '{"text": 3, "text_pair": "bad", "label": "same"}': "'text' is a number, not a string.",
-        '{"text": "good", "text_pair": "bad"}': "has no 'label' key, but the reader requires labels",
-        '{"text": "good [SEP] fun", "text_pair": "bad", "label": "same"}': "'text' holds the separator",
-        '{"text": "good", "text_pair": "\\u0000\\u0001", "label": "same"}': "'text_pair' has no words",
+        '{"text": "good", "text_pair": "bad"}': (
+            "has no 'label' key, but the reader requires labels"
+        ),
+        '{"text": "good [SEP] fun", "text_pair": "bad", "label": "same"}': (
+            "'text' holds the separator"
+        ),
+        '{"text": "good", "text_pair": "\\u0000\\u0001", "label": "same"}': (
+            "'text_pair' has no words"
+        ),
         "{'text': 'good'}": "is not valid JSON",
     }
     for line, problem in cases.items():
@@ -184,13 +233,21 @@ def test_text_to_instance_refuses_a_separator_or_no_words():
     with pytest.raises(BadPairTextError, match="'text' has no words"):
         reader.text_to_instance("", "bad")
     # Lowercased, "[sep]" is no separator: BERT's tokenizer splits it like any text.
-    assert words(reader.text_to_instance("good [sep]", "bad")) == ["good", "[", "sep", "]", "[SEP]", "bad"]
+    assert words(reader.text_to_instance("good [sep]", "bad")) == [
+        "good",
+        "[",
+        "sep",
+        "]",
+        "[SEP]",
+        "bad",
+    ]
 
 
 def test_custom_keys_unlabelled_lines_and_integer_labels(tmp_path):
     path = write(
         tmp_path,
-        '{"premise": "good", "hypothesis": "fun"}\n{"premise": "bad", "hypothesis": "dull", "y": 1}\n',
+        '{"premise": "good", "hypothesis": "fun"}\n'
+        '{"premise": "bad", "hypothesis": "dull", "y": 1}\n',
     )
     reader = make_reader(
         text_key="premise",
@@ -200,6 +257,9 @@ def test_custom_keys_unlabelled_lines_and_integer_labels(tmp_path):
         skip_label_indexing=True,
     )
     instances = list(reader.read(path))
-    assert [words(instance) for instance in instances] == [["good", "[SEP]", "fun"], ["bad", "[SEP]", "dull"]]
+    assert [words(instance) for instance in instances] == [
+        ["good", "[SEP]", "fun"],
+        ["bad", "[SEP]", "dull"],
+    ]
     assert "label" not in instances[0].fields
     assert instances[1]["label"].label == 1

@@ -58,7 +58,10 @@ def test_reads_like_text_classification_json():
 
 
 def test_registered_and_from_params():
-    assert DatasetReader.by_name("checked_text_classification_json") is CheckedTextClassificationJsonReader
+    assert (
+        DatasetReader.by_name("checked_text_classification_json")
+        is CheckedTextClassificationJsonReader
+    )
     reader = DatasetReader.from_params(
         Params(
             {
@@ -84,7 +87,9 @@ def test_blank_lines_are_skipped_and_counted(tmp_path):
     content = '\n{"text": "good", "label": "pos"}\n  \n{"text": "bad", "label": \n'
     message = read_error(tmp_path, content)
     assert ", line 4: is not valid JSON: Expecting value (column 26)." in message
-    path = write(tmp_path, '\n{"text": "good", "label": "pos"}\n\n\n{"text": "bad", "label": "neg"}')
+    path = write(
+        tmp_path, '\n{"text": "good", "label": "pos"}\n\n\n{"text": "bad", "label": "neg"}'
+    )
     assert [words(instance) for instance in read(path)] == [["good"], ["bad"]]
 
 
@@ -127,7 +132,10 @@ def test_labels_are_required_by_default(tmp_path):
 
 
 def test_unlabelled_lines_without_require_labels(tmp_path):
-    path = write(tmp_path, '{"text": "good"}\n{"text": "bad", "label": null}\n{"text": "fun", "label": "pos"}\n')
+    path = write(
+        tmp_path,
+        '{"text": "good"}\n{"text": "bad", "label": null}\n{"text": "fun", "label": "pos"}\n',
+    )
     instances = read(path, require_labels=False)
     assert ["label" in instance.fields for instance in instances] == [False, False, True]
 
@@ -153,11 +161,19 @@ def test_numbers_and_booleans_become_label_strings(tmp_path):
 def test_skip_label_indexing_needs_integers(tmp_path):
     path = write(
         tmp_path,
-        '{"text": "good", "label": 1}\n{"text": "bad", "label": "0"}\n{"text": "ok", "label": 2.0}\n',
+        '{"text": "good", "label": 1}\n'
+        '{"text": "bad", "label": "0"}\n'
+        '{"text": "ok", "label": 2.0}\n',
     )
-    assert [instance["label"].label for instance in read(path, skip_label_indexing=True)] == [1, 0, 2]
+    assert [instance["label"].label for instance in read(path, skip_label_indexing=True)] == [
+        1,
+        0,
+        2,
+    ]
     for label in ('"pos"', "2.5", "true"):
-        message = read_error(tmp_path, '{"text": "good", "label": %s}\n' % label, skip_label_indexing=True)
+        message = read_error(
+            tmp_path, '{"text": "good", "label": %s}\n' % label, skip_label_indexing=True
+        )
         assert ", line 1: label 'label' is " in message
         assert "skip_label_indexing needs integer labels" in message
 
@@ -207,18 +223,24 @@ def test_file_without_data(tmp_path, content):
     with pytest.raises(JsonLinesError) as error:
         read(path)
     assert str(error.value) == (
-        f"{path} has no data: it is empty or holds only blank lines; expected one JSON object a line."
+        f"{path} has no data: it is empty or holds only blank lines; "
+        "expected one JSON object a line."
     )
 
 
 def test_invalid_utf8_names_the_line(tmp_path):
-    content = '{"text": "good", "label": "pos"}\n\n'.encode() + b'{"text": "caf\xe9", "label": "pos"}\n'
+    content = (
+        '{"text": "good", "label": "pos"}\n\n'.encode() + b'{"text": "caf\xe9", "label": "pos"}\n'
+    )
     message = read_error(tmp_path, content)
     assert message.endswith(", line 3: is not valid UTF-8 (bytes e9 at byte 14 of the line).")
 
 
 def test_byte_order_mark_crlf_and_unicode_line_separators(tmp_path):
-    content = '\ufeff{"text": "good film", "label": "pos"}\r\n{"text": "bad\u2028film", "label": "neg"}\r\n'
+    content = (
+        '\ufeff{"text": "good film", "label": "pos"}\r\n'
+        '{"text": "bad\u2028film", "label": "neg"}\r\n'
+    )
     path = write(tmp_path, content)
     instances = read(path)
     assert [words(instance) for instance in instances] == [["good", "film"], ["bad", "film"]]

@@ -12,16 +12,37 @@ from allennlp.data.fields import TextField
 
 import bert_cls.data  # noqa: F401  (registers the plugin's classes)
 from bert_cls.data.token_indexers import PretrainedBertIndexer
-from tests.paths import FIXTURES_ROOT
+from tests.fixture_bert import (
+    AND,
+    BAD,
+    CLS,
+    COMMA,
+    DULL,
+    FILM,
+    FUN,
+    GOOD,
+    ING,
+    IS,
+    IT,
+    LOVE,
+    MASK,
+    MOVIE,
+    PAD,
+    PERIOD,
+    SEP,
+    THE,
+    THIS,
+    UNK,
+    VERY,
+    VOCAB,
+    WAS,
+    A,
+    I,
+    S,
+)
+from tests.paths import FIXTURE_BERT, FIXTURES_ROOT
 
-VOCAB = FIXTURES_ROOT / "bert" / "vocab.txt"
 LOGGER = "bert_cls.data.token_indexers.pretrained_bert_indexer"
-
-# Ids in fixtures/bert/vocab.txt.
-PAD, UNK, CLS, SEP, MASK = 0, 1, 2, 3, 4
-THE, A, MOVIE, FILM, WAS, IS, AND, VERY = 5, 6, 7, 8, 11, 12, 13, 16
-GOOD, FUN, LOVE, BAD, DULL, I, IT, THIS, PERIOD, COMMA = 18, 19, 20, 21, 23, 25, 26, 27, 28, 29
-S, ING = 33, 35
 
 
 def make_indexer(**kwargs) -> PretrainedBertIndexer:
@@ -337,7 +358,7 @@ class TestPretrainedBertIndexer(AllenNlpTestCase):
 
     def test_warns_about_case_mismatch(self, caplog):
         for name in ("bert-base-cased", "bert-base-uncased"):
-            shutil.copytree(FIXTURES_ROOT / "bert", self.TEST_DIR / name)
+            shutil.copytree(FIXTURE_BERT, self.TEST_DIR / name)
         with caplog.at_level(logging.WARNING, logger=LOGGER):
             PretrainedBertIndexer(str(self.TEST_DIR / "bert-base-cased"))
             PretrainedBertIndexer(str(self.TEST_DIR / "bert-base-uncased"), do_lowercase=False)
@@ -361,7 +382,14 @@ class TestPretrainedBertIndexer(AllenNlpTestCase):
                 "mask": [True] * 6,
             }
             # What fits is not truncated, and gives no warning.
-            assert index(indexer, "a very good film")["token_ids"] == [CLS, A, VERY, GOOD, FILM, SEP]
+            assert index(indexer, "a very good film")["token_ids"] == [
+                CLS,
+                A,
+                VERY,
+                GOOD,
+                FILM,
+                SEP,
+            ]
             index(indexer, "i love this film and it was very fun fun")
         warnings = [r for r in caplog.records if r.name == LOGGER and r.levelno == logging.WARNING]
         assert len(warnings) == 1
@@ -403,13 +431,17 @@ class TestPretrainedBertIndexer(AllenNlpTestCase):
             *[CLS, I, LOVE, THIS, FILM, AND, IT, SEP]
         ]
         # head_pieces is unused with "head", so any value goes.
-        assert make_indexer(max_pieces=8, head_pieces=100) == make_indexer(max_pieces=8, head_pieces=100)
+        assert make_indexer(max_pieces=8, head_pieces=100) == make_indexer(
+            max_pieces=8, head_pieces=100
+        )
 
     def test_truncation_strategy_is_checked(self):
         with pytest.raises(ConfigurationError, match="'head', 'head_tail'") as error:
             make_indexer(truncation_strategy="tail")
         assert "'tail'" in str(error.value)
-        with pytest.raises(ConfigurationError, match=r"head_pieces .* less than max_pieces - 2 = 6"):
+        with pytest.raises(
+            ConfigurationError, match=r"head_pieces .* less than max_pieces - 2 = 6"
+        ):
             make_indexer(max_pieces=8, truncation_strategy="head_tail", head_pieces=6)
         with pytest.raises(ConfigurationError, match="head_pieces"):
             make_indexer(max_pieces=8, truncation_strategy="head_tail", head_pieces=-1)
@@ -446,10 +478,9 @@ def test_the_wordpiece_cache_gives_the_same_ids_and_is_bounded(monkeypatch):
 
     import bert_cls.data.token_indexers.pretrained_bert_indexer as module
     from bert_cls.data.token_indexers import PretrainedBertIndexer
-    from tests.paths import FIXTURES_ROOT
 
     monkeypatch.setattr(module, "WORDPIECE_CACHE_SIZE", 2)
-    vocab_file = str(FIXTURES_ROOT / "bert" / "vocab.txt")
+    vocab_file = str(VOCAB)
     words = "The the THE movie [SEP] movies unknownword the".split()
     tokens = [Token(word) for word in words]
     cached = PretrainedBertIndexer(pretrained_model=vocab_file)

@@ -5,7 +5,7 @@ from allennlp.data import Tokenizer, Vocabulary
 import bert_cls.data  # noqa: F401  (registers the plugin's classes)
 from bert_cls.data.token_indexers import PretrainedBertIndexer
 from bert_cls.data.tokenizers import BertBasicTokenizer
-from tests.paths import FIXTURES_ROOT
+from tests.fixture_bert import VOCAB
 
 
 def texts(tokenizer: Tokenizer, text: str):
@@ -59,7 +59,7 @@ class TestBertBasicTokenizer(AllenNlpTestCase):
 
     def test_output_feeds_the_indexer(self):
         tokens = BertBasicTokenizer().tokenize("This movie was BORING, not fun!")
-        indexer = PretrainedBertIndexer(str(FIXTURES_ROOT / "bert" / "vocab.txt"))
+        indexer = PretrainedBertIndexer(str(VOCAB))
         indexed = indexer.tokens_to_indices(tokens, Vocabulary())
         # [CLS] this movie was boring , not fun ! [SEP]
         assert indexed["token_ids"] == [2, 27, 7, 11, 22, 29, 15, 19, 30, 3]

@@ -2,6 +2,7 @@
 `FastBasicTokenizer` must give exactly pytorch-pretrained-bert's `BasicTokenizer` tokens: on every
 email of the SpamAssassin split and on strings chosen to hit each of its rules.
 """
+
 import gzip
 import json
 import pickle
@@ -11,9 +12,7 @@ from pytorch_pretrained_bert.tokenization import BasicTokenizer
 
 from bert_cls.data.tokenizers import BertBasicTokenizer
 from bert_cls.data.tokenizers.fast_basic_tokenizer import FastBasicTokenizer
-from tests.paths import PROJECT_ROOT
-
-SPAMASSASSIN = PROJECT_ROOT / "data" / "spamassassin"
+from tests.paths import SPAMASSASSIN_DATA as SPAMASSASSIN
 
 TRICKY = [
     "",

@@ -11,7 +11,8 @@ def one_hot(indices):
 
 def test_values_by_hand():
     metric = PerLabelF1(["pos", "neg"])
-    # gold pos x5: predicted pos, pos, pos, pos, neg; gold neg x5: predicted pos, pos, neg, neg, neg.
+    # gold pos x5: predicted pos, pos, pos, pos, neg;
+    # gold neg x5: predicted pos, pos, neg, neg, neg.
     gold = [0, 0, 0, 0, 0, 1, 1, 1, 1, 1]
     predicted = [0, 0, 0, 0, 1, 0, 0, 1, 1, 1]
     # Two batches: the counts add up.
@@ -45,8 +46,12 @@ def test_a_label_never_predicted_nor_seen_scores_zero():
 
 def test_before_any_batch_everything_is_zero():
     assert PerLabelF1(["x", "y"]).get_metric() == {
-        "x-precision": 0.0, "x-recall": 0.0, "x-f1": 0.0,
-        "y-precision": 0.0, "y-recall": 0.0, "y-f1": 0.0,
+        "x-precision": 0.0,
+        "x-recall": 0.0,
+        "x-f1": 0.0,
+        "y-precision": 0.0,
+        "y-recall": 0.0,
+        "y-f1": 0.0,
         "macro-f1": 0.0,
     }
 
