@@ -15,8 +15,8 @@ import logging
 from pathlib import Path
 from typing import List, Optional, Sequence
 
-from examples.text_classification.datasets import DATASETS
 from examples.text_classification.dataset_files import write_dataset
+from examples.text_classification.datasets import DATASETS
 from examples.text_classification.packages import PackageError, default_cache_dir, fetch
 from examples.text_classification.paths import DATA_DIR
 from examples.text_classification.source_formats import SourceFormatError

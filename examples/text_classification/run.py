@@ -39,8 +39,13 @@ from examples.text_classification.paths import DATA_DIR, PROJECT_ROOT, RESULTS_F
 from examples.text_classification.prepare import prepare_dataset
 from examples.text_classification.prepared_dataset import SPLITS
 from examples.text_classification.published import PUBLISHED_ACCURACY
-from examples.text_classification.results import machine, markdown_table, merge_result, read_results
-from examples.text_classification.results import TITLES
+from examples.text_classification.results import (
+    TITLES,
+    machine,
+    markdown_table,
+    merge_result,
+    read_results,
+)
 from examples.text_classification.training_time import record_attempt, training_seconds
 
 ARCHIVE = "model.tar.gz"
