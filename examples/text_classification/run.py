@@ -57,8 +57,13 @@ def say(message: str) -> None:
 
 
 def allennlp_environment() -> Dict[str, str]:
-    """The environment of `allennlp train`: MINILM_DIR for the configs, quiet warnings."""
-    env = dict(os.environ, PYTHONWARNINGS="ignore::FutureWarning")
+    """
+    The environment of `allennlp train`: MINILM_DIR for the configs, and AllenNLP's log at
+    WARNING (its INFO log lists every config parameter) unless `ALLENNLP_LOG_LEVEL` is set:
+    progress bars, metrics and warnings stay.
+    """
+    env = dict(os.environ)
+    env.setdefault("ALLENNLP_LOG_LEVEL", "WARNING")
     minilm = installed_minilm_directory()
     if minilm is not None:
         env.setdefault("MINILM_DIR", str(minilm))

@@ -63,7 +63,11 @@ function(dataset, max_pieces, num_epochs, lr, batch_size=16) {
     "grad_norm": 1.0,
     "validation_metric": "+accuracy",
     "checkpointer": { "type": "atomic", "keep_most_recent_by_count": 1 },
-    "callbacks": [{ "type": "learning_curve", "every_n_batches": 20 }],
+    "callbacks": [
+      // The console logger without the first batch's tensors, then the learning curve.
+      { "type": "console_logger", "should_log_inputs": false },
+      { "type": "learning_curve", "every_n_batches": 20 }
+    ],
     "cuda_device": -1
   }
 }
