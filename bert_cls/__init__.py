@@ -1,11 +1,12 @@
-# Importing these modules registers their classes with AllenNLP; this is what
-# `--include-package bert_cls` and the `.allennlp_plugins` file load. First, before any matrix
-# product, MKL is pointed at its fast code path where it would take a slow one
+# Importing these modules registers their classes (and the `serve` subcommand) with AllenNLP;
+# this is what `--include-package bert_cls` and the `.allennlp_plugins` file load. First, before
+# any matrix product, MKL is pointed at its fast code path where it would take a slow one
 # (bert_cls.common.blas).
 from bert_cls.common.blas import use_fast_blas
 
 use_fast_blas()
 
+import bert_cls.commands  # noqa: E402
 import bert_cls.data  # noqa: E402
 import bert_cls.models  # noqa: E402
 import bert_cls.predictors  # noqa: E402
