@@ -43,22 +43,29 @@ def free_port() -> int:
 class ServerProcess:
     """
     `command` (an `allennlp serve` or `bert-cls-serve` command line, given without `--port`)
-    started in `cwd` on a free port, its output in `log_file`. `start()` returns once `/health`
+    started in `cwd` on a free port, with `env` added to the environment, its output in
+    `log_file`. `start()` returns once `/health`
     answers 200; `stop(signum)` signals it and returns its exit status.
     """
 
-    def __init__(self, command: Sequence[str], log_file: Path, cwd: Path = PROJECT_ROOT):
+    def __init__(
+        self,
+        command: Sequence[str],
+        log_file: Path,
+        cwd: Path = PROJECT_ROOT,
+        env: Optional[Dict[str, str]] = None,
+    ):
         self.port = free_port()
         self.command = [*command, "--port", str(self.port)]
         self.log_file = log_file
         self.cwd = cwd
+        self.env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONWARNINGS="ignore", **(env or {}))
         self.process: Optional[subprocess.Popen] = None
 
     def start(self) -> "ServerProcess":
-        env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONWARNINGS="ignore")
         with open(self.log_file, "wb") as log:
             self.process = subprocess.Popen(
-                self.command, cwd=self.cwd, env=env, stdout=log, stderr=subprocess.STDOUT
+                self.command, cwd=self.cwd, env=self.env, stdout=log, stderr=subprocess.STDOUT
             )
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
