@@ -6,29 +6,16 @@ with a `BertTokenizerFast` of the same wordpiece vocabulary, casing and maximum 
 """
 
 from pathlib import Path
-from typing import Any, Dict, List, NamedTuple
+from typing import Dict, List, NamedTuple
 
 import torch
 from allennlp.data import TokenIndexer
 from allennlp.models.archival import Archive
 from transformers import BertConfig, BertForSequenceClassification, BertTokenizerFast
 
-# Keys of pytorch-pretrained-bert's BertConfig that Hugging Face's BertConfig takes as they are.
-BERT_CONFIG_KEYS = (
-    "vocab_size",
-    "hidden_size",
-    "num_hidden_layers",
-    "num_attention_heads",
-    "intermediate_size",
-    "hidden_act",
-    "hidden_dropout_prob",
-    "attention_probs_dropout_prob",
-    "max_position_embeddings",
-    "type_vocab_size",
-    "initializer_range",
-)
-# pytorch-pretrained-bert builds every layer norm with this epsilon.
-LAYER_NORM_EPS = 1e-12
+from bert_cls.modules.bert_loading import PPB_LAYER_NORM_EPS
+from bert_cls.modules.checkpoint_conversion import ppb_config_dict
+
 # Buffers a fresh BertForSequenceClassification has that no BERT state dict needs to give.
 HF_ONLY_KEYS = {"bert.embeddings.position_ids"}
 
@@ -42,16 +29,13 @@ class HuggingFaceCopy(NamedTuple):
 
 def hf_state_dict(model: torch.nn.Module) -> Dict[str, torch.Tensor]:
     """
-    The `BertForSequenceClassification` state dict of a `bert_for_classification` model: BERT's
-    parameters under `bert.` (pytorch-pretrained-bert and Hugging Face name them alike) and the
-    classification layer as `classifier`. The loss's class weights are left out.
+    The `BertForSequenceClassification` state dict of a `bert_for_classification` model: its
+    BERT's parameters under `bert.` (pytorch-pretrained-bert and Hugging Face name them alike)
+    and its classification layer's under `classifier.`.
     """
-    state = {}
-    for key, value in model.state_dict().items():
-        if key.startswith("bert_model."):
-            state["bert." + key[len("bert_model.") :]] = value
-        elif key.startswith("_classification_layer."):
-            state["classifier." + key[len("_classification_layer.") :]] = value
+    state = {f"bert.{key}": value for key, value in model.bert_model.state_dict().items()}
+    for key, value in model.classification_layer.state_dict().items():
+        state[f"classifier.{key}"] = value
     return state
 
 
@@ -67,10 +51,10 @@ def save_as_hugging_face(archive: Archive, directory: Path) -> HuggingFaceCopy:
         model.vocab.get_token_from_index(i, label_namespace)
         for i in range(model.vocab.get_vocab_size(label_namespace))
     ]
-    bert_config: Dict[str, Any] = model.bert_model.config.to_dict()
+    # Hugging Face's BertConfig takes pytorch-pretrained-bert's fields under the same names.
     config = BertConfig(
-        **{key: bert_config[key] for key in BERT_CONFIG_KEYS},
-        layer_norm_eps=LAYER_NORM_EPS,
+        **ppb_config_dict(model.bert_model.config),
+        layer_norm_eps=PPB_LAYER_NORM_EPS,
         num_labels=len(labels),
         id2label=dict(enumerate(labels)),
         label2id={label: i for i, label in enumerate(labels)},

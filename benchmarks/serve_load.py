@@ -51,6 +51,7 @@ from typing import Any, Dict, List, Optional, Sequence
 from benchmarks.load_client import run_load
 from benchmarks.machine import machine_info
 from benchmarks.paths import PROJECT_ROOT, RESULTS, SPAMASSASSIN_SPLIT, relative
+from benchmarks.run_output import fill_in_defaults, progress, save_run
 
 OUTPUT = RESULTS / "serve_load.json"
 QUICK_OUTPUT = RESULTS / "serve_load_quick.json"
@@ -67,13 +68,6 @@ START_TIMEOUT = 600
 
 BERT_CLS = "allennlp serve (bert_cls)"
 PEER = "HF pipeline + FastAPI"
-
-_STARTED = time.perf_counter()
-
-
-def progress(message: str) -> None:
-    elapsed = time.perf_counter() - _STARTED
-    print(f"[{time.strftime('%H:%M:%S')} +{elapsed:.0f}s] {message}", file=sys.stderr, flush=True)
 
 
 def read_texts(limit: int) -> List[str]:
@@ -385,27 +379,14 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     )
     parser.add_argument("--log-dir", type=Path, default=None, help="keep the servers' logs here")
     args = parser.parse_args(argv)
-    for name, (quick, full) in {
-        "requests": (24, 512),
-        "time_limit": (20.0, 90.0),
-        "warmup": (2, 8),
-    }.items():
-        if getattr(args, name) is None:
-            setattr(args, name, quick if args.quick else full)
-    if args.output is None:
-        args.output = QUICK_OUTPUT if args.quick else OUTPUT
-    return args
+    defaults = {"requests": (24, 512), "time_limit": (20.0, 90.0), "warmup": (2, 8)}
+    return fill_in_defaults(args, defaults, OUTPUT, QUICK_OUTPUT)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
     args = parse_args(argv)
     result = run_benchmark(args)
-    text = report(result)
-    result["report_markdown"] = text
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(result, indent=1) + "\n")
-    print(text)
-    progress(f"done in {result['wall_seconds']:.0f} s; all measurements in {args.output}")
+    save_run(result, report(result), args.output)
 
 
 if __name__ == "__main__":
