@@ -73,6 +73,9 @@ def test_a_pair_model_page_has_a_box_per_text(driver, pair_fixture_archive, tmp_
         assert {label for label, _ in page.bars()} == {"same", "different"}
 
         page.predict({"text": "this movie is great", "text_pair": "  "})
-        assert page.error().startswith("Error 400: ")
+        assert page.error() == (
+            "Error 400: 'text_pair' has no words: it is empty or only whitespace and control "
+            "characters."
+        )
     finally:
         assert server.stop(signal.SIGTERM) == 0, server.log()
