@@ -26,10 +26,13 @@ setup(
         "examples": ["scikit-learn", "matplotlib"],
         # Lint and format (`make lint`).
         "dev": ["ruff"],
+        # ONNX export (`bert-cls-export-onnx`) and the predictor's ONNX Runtime path.
+        "onnx": ["onnx", "onnxruntime"],
     },
     entry_points={
         "console_scripts": [
-            "bert-cls-convert-checkpoint = bert_cls.commands.convert_checkpoint:main"
+            "bert-cls-convert-checkpoint = bert_cls.commands.convert_checkpoint:main",
+            "bert-cls-export-onnx = bert_cls.commands.export_onnx:main",
         ]
     },
 )
