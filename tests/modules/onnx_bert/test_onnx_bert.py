@@ -8,6 +8,7 @@ have the names, types and dynamic axes the export promises.
 import gzip
 import itertools
 import json
+import subprocess
 import sys
 from pathlib import Path
 from typing import Tuple
@@ -35,7 +36,7 @@ from bert_cls.modules.onnx_bert import (
 )
 from tests.fixture_bert import sharp_bert
 from tests.modules.berts import bert_inputs
-from tests.paths import FIXTURE_BERT, SPAMASSASSIN_DATA
+from tests.paths import FIXTURE_BERT, PROJECT_ROOT, SPAMASSASSIN_DATA
 
 FP32_TOLERANCE = 1e-4
 
@@ -213,3 +214,18 @@ def test_minilm_int8_graph_gives_the_same_label_for_most_rows():
     assert agreement >= INT8_MIN_AGREEMENT
     # Not a copy of the fp32 graph: int8 moves the logits.
     assert not torch.allclose(logits, expected, atol=FP32_TOLERANCE, rtol=0)
+
+
+def test_every_bert_cls_module_imports_without_onnx():
+    # `--include-package bert_cls` imports every submodule; onnx is an extra.
+    code = (
+        "import sys\n"
+        "sys.modules.update(dict.fromkeys(['onnx', 'onnxruntime']))\n"
+        "from allennlp.common.util import import_module_and_submodules\n"
+        "import_module_and_submodules('bert_cls')\n"
+        "assert 'bert_cls.commands.export_onnx' in sys.modules\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
