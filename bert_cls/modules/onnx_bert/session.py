@@ -60,9 +60,23 @@ class OnnxClassifierSession:
         """
         Builds the ONNX file of `bert_model` and `classification_layer`
         (`build.build_onnx_classifier`, int8 if asked) in a temporary directory and opens a
-        session on it; the file is deleted once the session has read it.
+        session on it; the file is deleted once the session has read it. Raises
+        `ConfigurationError` for parameters on a GPU: the session runs on CPU.
         """
         check_threads(threads)
+        on_device = sorted(
+            {
+                str(parameter.device)
+                for module in (bert_model, classification_layer)
+                for parameter in module.parameters()
+                if parameter.device.type != "cpu"
+            }
+        )
+        if on_device:
+            raise ConfigurationError(
+                f"ONNX Runtime inference runs on CPU, but the model has parameters on "
+                f"{', '.join(on_device)}. Predict on CPU (cuda_device -1) to use it."
+            )
         with tempfile.TemporaryDirectory(prefix="bert_cls_onnx_") as directory:
             model_file = Path(directory) / MODEL_FILE
             build_onnx_classifier(bert_model, classification_layer, model_file, int8=int8)

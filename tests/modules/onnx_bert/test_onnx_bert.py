@@ -152,6 +152,12 @@ def test_a_model_quantized_in_torch_is_refused(tmp_path):
         export_logits_graph(bert, torch.nn.Linear(12, 2), tmp_path / "model.onnx")
 
 
+def test_parameters_off_the_cpu_are_refused(fixture_classifier):
+    bert, _ = fixture_classifier
+    with pytest.raises(ConfigurationError, match="runs on CPU.*on meta"):
+        OnnxClassifierSession.from_bert(bert, torch.nn.Linear(12, 2, device="meta"))
+
+
 def test_an_unsupported_opset_is_refused(fixture_classifier, tmp_path):
     bert, classifier = fixture_classifier
     with pytest.raises(ConfigurationError, match="opset 9 is not supported.*from 11 to 16"):
