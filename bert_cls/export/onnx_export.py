@@ -81,11 +81,14 @@ def export_archive(
     """
     Exports the `bert_for_classification` model of the AllenNLP archive `archive_file` with its
     validation dataset reader's tokenization (the reader `allennlp predict` uses) to the
-    directory `destination` (see the module doc).
+    directory `destination` (see the module doc). Raises `ConfigurationError` for a missing
+    archive and for what cannot be exported, `OnnxNotInstalled` without the `onnx` extra.
     """
     destination = Path(destination).expanduser()
     check_opset(opset)
     refuse_existing_destination(destination, force)
+    if not Path(archive_file).expanduser().is_file():
+        raise ConfigurationError(f"Archive '{archive_file}' is not a file.")
     import_onnx()
     archive = load_archive(str(archive_file), cuda_device=-1)
     return export_model(
@@ -103,7 +106,9 @@ def export_model(
 ) -> OnnxExport:
     """
     Exports `model`, a `BertForClassification`, with the tokenization of `reader` (the reader
-    that makes its instances) to the directory `destination` (see the module doc).
+    that makes its instances) to the directory `destination` (see the module doc). Raises
+    `ConfigurationError` for what cannot be exported, `OnnxNotInstalled` without the `onnx`
+    extra.
     """
     destination = Path(destination).expanduser()
     check_opset(opset)

@@ -133,3 +133,8 @@ def test_an_existing_destination_needs_force(trained_model, fixture_reader, tmp_
 def test_a_bad_opset_is_refused_before_the_archive_is_read(tmp_path):
     with pytest.raises(ConfigurationError, match="opset 99"):
         export_archive(tmp_path / "missing.tar.gz", tmp_path / "out", opset=99)
+
+
+def test_a_missing_archive_is_refused(tmp_path):
+    with pytest.raises(ConfigurationError, match="missing.tar.gz' is not a file"):
+        export_archive(tmp_path / "missing.tar.gz", tmp_path / "out")

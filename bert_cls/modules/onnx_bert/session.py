@@ -17,7 +17,8 @@ from bert_cls.modules.onnx_bert.dependencies import import_onnx
 from bert_cls.modules.onnx_bert.graph import INPUT_NAMES, OUTPUT_NAME
 
 DEFAULT_THREADS = 2
-MODEL_FILE = "model.onnx"
+# The name of the file `from_bert` builds in its temporary directory.
+_MODEL_FILE = "model.onnx"
 
 
 class OnnxClassifierSession:
@@ -78,7 +79,7 @@ class OnnxClassifierSession:
                 f"{', '.join(on_device)}. Predict on CPU (cuda_device -1) to use it."
             )
         with tempfile.TemporaryDirectory(prefix="bert_cls_onnx_") as directory:
-            model_file = Path(directory) / MODEL_FILE
+            model_file = Path(directory) / _MODEL_FILE
             build_onnx_classifier(bert_model, classification_layer, model_file, int8=int8)
             return cls(model_file, threads)
 
