@@ -35,14 +35,17 @@ setup(
         # What examples/ needs beyond the plugin: the report's libraries.
         "examples": REPORT_REQUIREMENTS,
         # Lint and format (`make lint`); the demo page's browser test (with Debian's chromium and
-        # chromium-driver, which .ci/run installs).
+        # chromium-driver, which `make test` installs).
         "dev": ["ruff", "selenium"],
+        # ONNX export (`bert-cls-export-onnx`) and the predictor's ONNX Runtime path.
+        "onnx": ["onnx", "onnxruntime"],
     },
     entry_points={
         "console_scripts": [
             "bert-cls-convert-checkpoint = bert_cls.commands.convert_checkpoint:main",
             "bert-cls-report = bert_cls.commands.report:main",
             "bert-cls-serve = bert_cls.commands.serve:main",
+            "bert-cls-export-onnx = bert_cls.commands.export_onnx:main",
         ]
     },
 )

@@ -22,6 +22,7 @@ from bert_cls.models.bert_archival import (
 )
 from bert_cls.modules.bert_loading import bert_model_from_config, load_pretrained_bert
 from bert_cls.modules.fast_bert import cls_pooled_output, fuse_bert_model, packed_pooled_output
+from bert_cls.modules.onnx_bert import DEFAULT_THREADS, OnnxClassifierSession
 from bert_cls.modules.window_pooling import check_window_pooling, pool_windows, split_into_windows
 from bert_cls.training.class_weights import (
     ClassWeights,
@@ -189,6 +190,8 @@ class BertForClassification(Model):
         self._window_pooling = window_pooling
         self._padding_free_inference = padding_free_inference
         self._cls_only_last_layer = cls_only_last_layer
+        # Set by `use_onnx_runtime`: inference runs BERT and the Linear layer through it.
+        self._onnx_session: Optional[OnnxClassifierSession] = None
         initializer(self._classification_layer)
 
     # Archives written before BERT's config was stored lack it; they load from `bert_model`.
@@ -231,6 +234,38 @@ class BertForClassification(Model):
     def label_namespace(self) -> str:
         """The vocabulary namespace of the labels: output index `i` is its label `i`."""
         return self._label_namespace
+
+    @property
+    def index(self) -> str:
+        """The name of the `bert-pretrained` token indexer whose wordpieces the model reads."""
+        return self._index
+
+    @property
+    def window_pooling(self) -> Optional[str]:
+        """How the logits of an input's windows are pooled (`"mean"`, `"max"`), or `None`."""
+        return self._window_pooling
+
+    @property
+    def onnx_session(self) -> Optional[OnnxClassifierSession]:
+        """The ONNX Runtime session inference runs through (`use_onnx_runtime`), or `None`."""
+        return self._onnx_session
+
+    def use_onnx_runtime(self, int8: bool = False, threads: int = DEFAULT_THREADS) -> None:
+        """
+        From now on, inference (eval mode with autograd off, as the predictor runs) computes the
+        logits of each BERT row with ONNX Runtime: BERT, the pooler and the classification layer
+        are exported to ONNX as they are now, optimized by ONNX Runtime's transformers optimizer
+        and, with `int8`, quantized by its dynamic int8 quantization
+        (`bert_cls.modules.onnx_bert.OnnxClassifierSession.from_bert`); the session runs on
+        `threads` intra-op threads. Everything else (inputs, checks, `window_pooling`, `probs`,
+        labels, metrics) is the model's own. Training and autograd still run torch, so the
+        session does not follow weights changed afterwards: call this after training. Raises
+        `OnnxNotInstalled` without the `onnx` extra, and `ConfigurationError` for a model
+        quantized to int8 in torch.
+        """
+        self._onnx_session = OnnxClassifierSession.from_bert(
+            self.bert_model, self._classification_layer, int8=int8, threads=threads
+        )
 
     def _number_of_classes(self, num_labels: Optional[int]) -> int:
         vocab_size = self.vocab.get_vocab_size(namespace=self._label_namespace)
@@ -304,6 +339,8 @@ class BertForClassification(Model):
     def _classify(
         self, input_ids: torch.Tensor, token_type_ids: torch.Tensor, input_mask: torch.Tensor
     ) -> torch.Tensor:
+        if self._onnx_session is not None and not self.training and not torch.is_grad_enabled():
+            return self._onnx_session(input_ids, token_type_ids, input_mask)
         if self._uses_packed_inference(input_mask):
             pooled = packed_pooled_output(
                 self.bert_model, input_ids, token_type_ids, input_mask, self._cls_only_last_layer

@@ -165,6 +165,16 @@ class PretrainedBertIndexer(TokenIndexer):
         return self._vocab
 
     @property
+    def do_lowercase(self) -> bool:
+        """Whether tokens (but those in `never_lowercase`) are lowercased before splitting."""
+        return self._do_lowercase
+
+    @property
+    def never_lowercase(self) -> List[str]:
+        """The tokens never lowercased, sorted."""
+        return sorted(self._never_lowercase)
+
+    @property
     def truncate_long_sequences(self) -> bool:
         """Whether input longer than `max_pieces` is truncated (rather than cut into windows)."""
         return self._truncate_long_sequences
