@@ -21,6 +21,7 @@ module only when AllenNLP's commands are loaded.)
 
 import argparse
 import importlib.util
+import json
 import logging
 from pathlib import Path
 from typing import Optional, Sequence
@@ -61,6 +62,16 @@ def _non_negative_float(text: str) -> float:
     return value
 
 
+def _json_object(text: str) -> dict:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise argparse.ArgumentTypeError(f"not JSON ({error})")
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError("not a JSON object")
+    return value
+
+
 def _directory(text: str) -> Path:
     path = Path(text)
     if not path.is_dir():
@@ -75,6 +86,13 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPar
     )
     parser.add_argument(
         "--predictor", help="registered name of the predictor (default: the model's own)"
+    )
+    parser.add_argument(
+        "--predictor-args",
+        type=_json_object,
+        default={},
+        help="a JSON object of keyword arguments for the predictor, as for `allennlp predict`; "
+        "e.g. '{\"onnx_runtime\": true}' (ONNX Runtime), '{\"quantize_int8\": true}' (int8)",
     )
     parser.add_argument("--weights-file", help="a weights file to use instead of the archive's")
     parser.add_argument(
@@ -145,7 +163,7 @@ def serve(args: argparse.Namespace) -> None:
     archive = load_served_archive(
         args.archive_path, args.weights_file, args.cuda_device, args.overrides
     )
-    predictor = served_predictor(archive, args.predictor)
+    predictor = served_predictor(archive, args.predictor, args.predictor_args)
     app = make_app(
         predictor,
         field_names=args.field_names or default_field_names(archive.validation_dataset_reader),

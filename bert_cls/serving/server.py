@@ -5,7 +5,7 @@ SIGINT.
 
 import contextlib
 import signal
-from typing import Dict, Iterator, Optional, Union
+from typing import Any, Dict, Iterator, Optional, Union
 
 import uvicorn
 from allennlp.common.checks import check_for_gpu
@@ -27,9 +27,16 @@ def load_served_archive(
     )
 
 
-def served_predictor(archive: Archive, predictor_name: Optional[str] = None) -> Predictor:
-    """The predictor named `predictor_name` on `archive`, by default the model's own."""
-    return Predictor.from_archive(archive, predictor_name)
+def served_predictor(
+    archive: Archive,
+    predictor_name: Optional[str] = None,
+    predictor_args: Optional[Dict[str, Any]] = None,
+) -> Predictor:
+    """
+    The predictor named `predictor_name` on `archive` (by default the model's own), built with
+    the keyword arguments `predictor_args` (e.g. `{"onnx_runtime": True}`).
+    """
+    return Predictor.from_archive(archive, predictor_name, extra_args=predictor_args or {})
 
 
 def run_server(

@@ -78,6 +78,23 @@ def test_bert_cls_serve_from_another_directory(fixture_archive, tmp_path):
         assert server.stop(signal.SIGTERM) == 0, server.log()
 
 
+def test_the_onnx_runtime_switch_serves_the_same_predictions(fixture_archive, tmp_path):
+    inputs = [{"text": "this movie is great"}, {"text": "a dull plot"}, {"text": "fun"}]
+    answers = []
+    for extra in ([], ["--predictor-args", '{"onnx_runtime": true}']):
+        server = ServerProcess(bert_cls_serve(fixture_archive, *extra), tmp_path / "s.log").start()
+        try:
+            response = server.post("/predict_batch", inputs)
+            assert response.status == 200, response
+            answers.append(response.json())
+        finally:
+            assert server.stop(signal.SIGTERM) == 0, server.log()
+    torch_answers, onnx_answers = answers
+    for torch_answer, onnx_answer in zip(torch_answers, onnx_answers):
+        assert onnx_answer["label"] == torch_answer["label"] in LABELS
+        assert onnx_answer["probs"] == pytest.approx(torch_answer["probs"], abs=1e-4)
+
+
 def test_static_dir_replaces_the_demo_page(fixture_archive, tmp_path):
     static = tmp_path / "static"
     static.mkdir()
@@ -157,6 +174,7 @@ def test_bert_cls_serve_takes_the_flags_of_allennlp_serve():
         "--max-wait-ms",
         "--max-queue-size",
         "--max-body-bytes",
+        "--predictor-args",
     }
 
 
