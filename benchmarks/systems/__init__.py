@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 
 BERT_CLS = "bert_cls"
 BERT_CLS_INT8 = "bert_cls int8"
+BERT_CLS_ONNX = "bert_cls ONNX"
+BERT_CLS_ONNX_INT8 = "bert_cls ONNX int8"
 HF = "HF transformers"
 ALLENNLP = "AllenNLP basic_classifier"
 
@@ -58,6 +60,14 @@ SYSTEMS: Tuple[SystemEntry, ...] = (
         BERT_CLS_INT8,
         "bert_for_classification",
         "BertClsSystem",
+        options={"int8": True},
+        trains=False,
+    ),
+    SystemEntry(BERT_CLS_ONNX, "bert_cls_onnx_runtime", "BertClsOnnxRuntimeSystem", trains=False),
+    SystemEntry(
+        BERT_CLS_ONNX_INT8,
+        "bert_cls_onnx_runtime",
+        "BertClsOnnxRuntimeSystem",
         options={"int8": True},
         trains=False,
     ),

@@ -10,8 +10,11 @@ files to both.
 import importlib.util
 import json
 import os
+import tarfile
+import tempfile
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Dict, List, NamedTuple, Optional
+from typing import Any, Dict, Iterator, List, NamedTuple, Optional
 
 from allennlp.common.checks import ConfigurationError
 from pytorch_pretrained_bert.file_utils import url_to_filename
@@ -112,11 +115,37 @@ def resolve_model_location(name: str) -> Path:
     raise _not_found(name, "model")
 
 
+@contextmanager
+def vocab_file_of(name: str) -> Iterator[Path]:
+    """
+    `resolve_vocab_file`, also for a `.tar.gz` (or any tar archive) of a BERT checkpoint, whose
+    `vocab.txt` (the one nearest its top) is copied into a temporary file for as long as the
+    context lasts. Only that member's bytes are read from the archive; nothing is extracted.
+    """
+    path = Path(name).expanduser()
+    if not (path.is_file() and tarfile.is_tarfile(path)):
+        yield resolve_vocab_file(name)
+        return
+    with tarfile.open(path) as archive:
+        members = [
+            m for m in archive.getmembers() if m.isfile() and m.name.split("/")[-1] == VOCAB_FILE
+        ]
+        if not members:
+            raise ConfigurationError(f"BERT archive '{name}' holds no {VOCAB_FILE}.")
+        member = min(members, key=lambda m: len(m.name.split("/")))
+        data = archive.extractfile(member).read()  # type: ignore[union-attr]
+    with tempfile.TemporaryDirectory(prefix="bert_cls-vocab-") as directory:
+        vocab = Path(directory) / VOCAB_FILE
+        vocab.write_bytes(data)
+        yield vocab
+
+
 def resolve_vocab_file(name: str) -> Path:
     """
     Turns `pretrained_model` of the `bert-pretrained` indexer into an existing `vocab.txt`:
-    the file itself, a directory that holds one (a Hugging Face checkpoint directory, say),
-    or a locally cached shortcut name. Raises a `ConfigurationError` otherwise.
+    the file itself, a directory that holds one (a Hugging Face checkpoint directory, say), or a
+    locally cached shortcut name (`vocab_file_of` also takes a `.tar.gz` of a checkpoint).
+    Raises a `ConfigurationError` otherwise.
     """
     path = Path(name).expanduser()
     if path.is_dir():
@@ -193,3 +222,15 @@ def installed_minilm_directory() -> Optional[Path]:
     if spec is None or not spec.submodule_search_locations:
         return None
     return Path(list(spec.submodule_search_locations)[0]) / "model"
+
+
+def override_for_archived_paths() -> str:
+    """
+    The `-o` override that points a model archived with only the paths of its BERT (by bert_cls
+    before it stored BERT in its archives) at a BERT that exists here.
+    """
+    return (
+        '-o \'{"model.bert_model": "/path/to/bert", '
+        '"dataset_reader.token_indexers.bert.pretrained_model": "/path/to/bert"}\' '
+        "(with your config's indexer name in place of 'bert')"
+    )

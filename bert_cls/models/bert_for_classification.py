@@ -1,18 +1,30 @@
 import logging
+import os
 from typing import Dict, List, Optional, Tuple, Union
 
 import torch
+from allennlp.common import Params
 from allennlp.common.checks import ConfigurationError
 from allennlp.data import TextFieldTensors, Vocabulary
-from allennlp.models.model import Model
+from allennlp.models.model import _DEFAULT_WEIGHTS, Model
 from allennlp.nn import InitializerApplicator, RegularizerApplicator
 from allennlp.training.metrics import CategoricalAccuracy
 from overrides import overrides
 from pytorch_pretrained_bert.modeling import BertModel
 
+from bert_cls.common.wordpiece_vocabulary import add_wordpieces
+from bert_cls.models.bert_archival import (
+    BERT_CONFIG_BUFFER,
+    archived_bert_config_in_use,
+    bert_config_buffer,
+    building_from_archive,
+    check_bert_model_is_reachable,
+    read_archived_bert_config,
+)
+from bert_cls.modules.bert_loading import bert_model_from_config, load_pretrained_bert
 from bert_cls.modules.bert_input_limits import check_ids_in_tables, cut_rows_to_length
-from bert_cls.modules.bert_loading import load_bert_model
 from bert_cls.modules.fast_bert import cls_pooled_output, fuse_bert_model, packed_pooled_output
+from bert_cls.modules.onnx_bert import DEFAULT_THREADS, OnnxClassifierSession
 from bert_cls.modules.window_pooling import check_window_pooling, pool_windows, split_into_windows
 from bert_cls.training.class_weights import (
     ClassWeights,
@@ -48,6 +60,10 @@ class BertForClassification(Model):
         `bert_cls.modules.bert_loading.load_bert_model`: a local directory or `.tar.gz` in
         pytorch-pretrained-bert or Hugging Face layout, or a shortcut name such as
         `"bert-base-uncased"` that is already cached locally. Each model gets its own copy.
+        The checkpoint's `vocab.txt` (or, for a shortcut name, its cached vocabulary) is put
+        into `vocab`'s "bert" namespace, and BERT's configuration into the model's state dict,
+        so that the model's archive holds all it needs to predict: loaded from an archive, the
+        model never reads this checkpoint (see `bert_cls.models.bert_archival`).
     dropout : `float`, optional (default = `0.0`)
         Dropout applied to the pooled output before the Linear layer.
     num_labels : `int`, optional (default = `None`)
@@ -144,10 +160,21 @@ class BertForClassification(Model):
         self._label_namespace = label_namespace
         out_features = self._number_of_classes(num_labels)
 
-        if isinstance(bert_model, str):
-            self.bert_model = load_bert_model(bert_model)
+        archived_config = archived_bert_config_in_use()
+        if archived_config is not None:
+            # Loading an archive: BERT's weights come from the archive, its config came with them.
+            self.bert_model = bert_model_from_config(archived_config)
+        elif isinstance(bert_model, str):
+            pretrained = load_pretrained_bert(bert_model)
+            self.bert_model = pretrained.model
+            if pretrained.wordpieces is not None:
+                # Saved with the vocabulary, so the archive holds the indexer's vocabulary too.
+                add_wordpieces(vocab, pretrained.wordpieces, f"'{pretrained.vocab_file}'")
         else:
             self.bert_model = bert_model
+        self.register_buffer(
+            BERT_CONFIG_BUFFER, bert_config_buffer(self.bert_model.config.to_dict())
+        )
 
         if fused_layers:
             fuse_bert_model(self.bert_model)
@@ -174,7 +201,36 @@ class BertForClassification(Model):
         self._warned_about_long_rows = False
         self._padding_free_inference = padding_free_inference
         self._cls_only_last_layer = cls_only_last_layer
+        # Set by `use_onnx_runtime`: inference runs BERT and the Linear layer through it.
+        self._onnx_session: Optional[OnnxClassifierSession] = None
         initializer(self._classification_layer)
+
+    # Archives written before BERT's config was stored lack it; they load from `bert_model`.
+    authorized_missing_keys = [f"^{BERT_CONFIG_BUFFER}$"]
+
+    @classmethod
+    @overrides
+    def _load(
+        cls,
+        config: Params,
+        serialization_dir: Union[str, os.PathLike],
+        weights_file: Optional[Union[str, os.PathLike]] = None,
+        cuda_device: int = -1,
+    ) -> Model:
+        """
+        Loads a trained model (see `bert_cls.models.bert_archival`): BERT is built from the
+        configuration stored in the weights and filled with them, without reading the pretrained
+        checkpoint that `bert_model` names. An archive written before bert_cls stored that
+        configuration loads from `bert_model` as before; when that path does not resolve, the
+        `ConfigurationError` names the override to use.
+        """
+        weights = weights_file or os.path.join(serialization_dir, _DEFAULT_WEIGHTS)
+        archived_config = read_archived_bert_config(weights)
+        if archived_config is None:
+            check_bert_model_is_reachable(config)
+            return super()._load(config, serialization_dir, weights_file, cuda_device)
+        with building_from_archive(archived_config):
+            return super()._load(config, serialization_dir, weights_file, cuda_device)
 
     @property
     def classification_layer(self) -> torch.nn.Module:
@@ -189,6 +245,38 @@ class BertForClassification(Model):
     def label_namespace(self) -> str:
         """The vocabulary namespace of the labels: output index `i` is its label `i`."""
         return self._label_namespace
+
+    @property
+    def index(self) -> str:
+        """The name of the `bert-pretrained` token indexer whose wordpieces the model reads."""
+        return self._index
+
+    @property
+    def window_pooling(self) -> Optional[str]:
+        """How the logits of an input's windows are pooled (`"mean"`, `"max"`), or `None`."""
+        return self._window_pooling
+
+    @property
+    def onnx_session(self) -> Optional[OnnxClassifierSession]:
+        """The ONNX Runtime session inference runs through (`use_onnx_runtime`), or `None`."""
+        return self._onnx_session
+
+    def use_onnx_runtime(self, int8: bool = False, threads: int = DEFAULT_THREADS) -> None:
+        """
+        From now on, inference (eval mode with autograd off, as the predictor runs) computes the
+        logits of each BERT row with ONNX Runtime: BERT, the pooler and the classification layer
+        are exported to ONNX as they are now, optimized by ONNX Runtime's transformers optimizer
+        and, with `int8`, quantized by its dynamic int8 quantization
+        (`bert_cls.modules.onnx_bert.OnnxClassifierSession.from_bert`); the session runs on
+        `threads` intra-op threads. Everything else (inputs, checks, `window_pooling`, `probs`,
+        labels, metrics) is the model's own. Training and autograd still run torch, so the
+        session does not follow weights changed afterwards: call this after training. Raises
+        `OnnxNotInstalled` without the `onnx` extra, and `ConfigurationError` for a model
+        quantized to int8 in torch.
+        """
+        self._onnx_session = OnnxClassifierSession.from_bert(
+            self.bert_model, self._classification_layer, int8=int8, threads=threads
+        )
 
     def _number_of_classes(self, num_labels: Optional[int]) -> int:
         vocab_size = self.vocab.get_vocab_size(namespace=self._label_namespace)
@@ -276,6 +364,8 @@ class BertForClassification(Model):
     def _classify(
         self, input_ids: torch.Tensor, token_type_ids: torch.Tensor, input_mask: torch.Tensor
     ) -> torch.Tensor:
+        if self._onnx_session is not None and not self.training and not torch.is_grad_enabled():
+            return self._onnx_session(input_ids, token_type_ids, input_mask)
         if self._uses_packed_inference(input_mask):
             pooled = packed_pooled_output(
                 self.bert_model, input_ids, token_type_ids, input_mask, self._cls_only_last_layer

@@ -12,6 +12,10 @@ Accepted forms:
 
 Every call builds new modules: two models loaded from one string never share parameters.
 Problems raise `ConfigurationError` naming the file and what was expected.
+
+`load_pretrained_bert` also returns the checkpoint's wordpiece vocabulary, which a model keeps
+in its AllenNLP vocabulary; `bert_model_from_config` builds the BERT of a trained model from the
+configuration its archive holds, without reading any checkpoint.
 """
 
 import logging
@@ -19,14 +23,17 @@ import math
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Dict, Iterator, List, NamedTuple, Tuple, Union
+from typing import Dict, Iterator, List, NamedTuple, Optional, Tuple, Union
 
 import torch
 from allennlp.common.checks import ConfigurationError
 from pytorch_pretrained_bert.modeling import ACT2FN, BertConfig, BertModel
+from pytorch_pretrained_bert.tokenization import load_vocab
 
 from bert_cls.common.bert_files import (
     CONFIG_FILES,
+    VOCAB_FILE,
+    cached_vocab_location,
     config_file_in,
     read_config_json,
     resolve_model_location,
@@ -62,10 +69,55 @@ class LoadedCheckpoint(NamedTuple):
     missing_pooler: List[str]
 
 
+class PretrainedBert(NamedTuple):
+    model: BertModel
+    # The checkpoint's wordpieces in id order: its vocab.txt, or for a shortcut name whose
+    # checkpoint has none, the vocabulary cached beside it; `None` when neither exists.
+    wordpieces: Optional[List[str]]
+    # The file the wordpieces were read from.
+    vocab_file: Optional[Path]
+
+
 def load_bert_model(bert_model: str) -> BertModel:
     """Builds a new `BertModel` from the checkpoint that `bert_model` names (see module doc)."""
+    return load_pretrained_bert(bert_model).model
+
+
+def load_pretrained_bert(bert_model: str) -> PretrainedBert:
+    """`load_bert_model`, with the checkpoint's wordpiece vocabulary (see `PretrainedBert`)."""
     with bert_checkpoint_directory(bert_model) as directory:
-        return load_bert_directory(directory)
+        model = load_bert_directory(directory)
+        vocab_file: Optional[Path] = directory / VOCAB_FILE
+        if not vocab_file.is_file():
+            vocab_file = None if Path(bert_model).exists() else cached_vocab_location(bert_model)
+        if vocab_file is None:
+            return PretrainedBert(model, None, None)
+        return PretrainedBert(model, read_wordpieces(vocab_file), vocab_file)
+
+
+def read_wordpieces(vocab_file: Path) -> List[str]:
+    """The wordpieces of a BERT `vocab.txt` in id order, as pytorch-pretrained-bert reads them."""
+    try:
+        vocab = load_vocab(str(vocab_file))
+    except UnicodeDecodeError as error:
+        raise ConfigurationError(f"BERT vocabulary '{vocab_file}' is not UTF-8 text ({error}).")
+    return sorted(vocab, key=vocab.__getitem__)
+
+
+class _BertModelToBeLoaded(BertModel):
+    # Its weights are all loaded right after it is built: their random initialisation is skipped.
+    def init_bert_weights(self, module: torch.nn.Module) -> None:
+        pass
+
+
+def bert_model_from_config(config: Dict) -> BertModel:
+    """
+    A `BertModel` of the given configuration (a `BertConfig` as a dict) whose weights are left
+    uninitialised, for a trained model's weights to be loaded into. No checkpoint is read.
+    """
+    model = _BertModelToBeLoaded(BertConfig.from_dict(config))
+    model.__class__ = BertModel
+    return model
 
 
 @contextmanager

@@ -22,6 +22,8 @@ def test_systems_in_table_order_with_hf_and_allennlp_as_peers():
     assert systems.INFERENCE_SYSTEMS == (
         systems.BERT_CLS,
         systems.BERT_CLS_INT8,
+        systems.BERT_CLS_ONNX,
+        systems.BERT_CLS_ONNX_INT8,
         systems.HF,
         systems.ALLENNLP,
     )

@@ -14,6 +14,7 @@ from allennlp.training import GradientDescentTrainer
 
 import bert_cls  # noqa: F401  (registers the plugin's classes)
 from bert_cls.models import BertForClassification
+from bert_cls.models.bert_archival import BERT_CONFIG_BUFFER
 from bert_cls.modules import load_bert_model
 from tests.fixture_bert import BERT
 from tests.paths import CONFIGS_ROOT, FIXTURES_ROOT
@@ -104,9 +105,14 @@ class TestBertForClassification(ModelTestCase):
         model = BertForClassification(vocab, BERT, label_namespace="topic_labels")
         assert model.label_namespace == "topic_labels"
         assert model.classification_layer is model._classification_layer
-        # The state dict (and so every archive) keeps the layer's registered name.
+        # The state dict (and so every archive) keeps the layer's registered name; beside BERT and
+        # the layer, it holds BERT's configuration (bert_cls.models.bert_archival).
         layer_keys = {key for key in model.state_dict() if not key.startswith("bert_model.")}
-        assert layer_keys == {"_classification_layer.weight", "_classification_layer.bias"}
+        assert layer_keys == {
+            "_classification_layer.weight",
+            "_classification_layer.bias",
+            BERT_CONFIG_BUFFER,
+        }
         with pytest.raises(AttributeError):
             model.label_namespace = "labels"  # read-only
 
