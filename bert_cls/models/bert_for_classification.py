@@ -21,8 +21,8 @@ from bert_cls.models.bert_archival import (
     check_bert_model_is_reachable,
     read_archived_bert_config,
 )
-from bert_cls.modules.bert_loading import bert_model_from_config, load_pretrained_bert
 from bert_cls.modules.bert_input_limits import check_ids_in_tables, cut_rows_to_length
+from bert_cls.modules.bert_loading import bert_model_from_config, load_pretrained_bert
 from bert_cls.modules.fast_bert import cls_pooled_output, fuse_bert_model, packed_pooled_output
 from bert_cls.modules.onnx_bert import DEFAULT_THREADS, OnnxClassifierSession
 from bert_cls.modules.window_pooling import check_window_pooling, pool_windows, split_into_windows

@@ -28,3 +28,11 @@ def test_the_config_reads_its_prepared_data_and_resumes_safely(name):
     # The run command resumes killed trainings: a checkpoint must never be left half-written.
     assert params["trainer"]["checkpointer"]["type"] == "atomic"
     assert params["trainer"]["validation_metric"] == "+accuracy"
+
+
+@pytest.mark.parametrize("name", sorted(DATASETS))
+def test_the_validation_loader_takes_a_batch_size_in_file_order(name):
+    # As every shipped config's (tests/test_configs.py): `allennlp evaluate --batch-size N` works.
+    loader = Params.from_file(str(DATASETS[name].config)).as_dict()["validation_data_loader"]
+    assert "batch_sampler" not in loader
+    assert loader["batch_size"] >= 1 and loader["shuffle"] is False
