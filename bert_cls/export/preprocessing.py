@@ -53,7 +53,7 @@ def preprocessing_settings(reader: DatasetReader, index: str) -> Dict[str, Any]:
             f"into windows, and the exported model classifies one [CLS] ... [SEP] row per input, "
             f"so windows cannot be exported. Export a model trained with truncation."
         )
-    tokenizer = getattr(reader, "_tokenizer", None)
+    tokenizer = getattr(reader, "word_tokenizer", getattr(reader, "_tokenizer", None))
     if not isinstance(tokenizer, BertBasicTokenizer):
         raise ConfigurationError(
             f"The archive's dataset reader uses the tokenizer {type(tokenizer).__name__}; the "
@@ -67,6 +67,8 @@ def preprocessing_settings(reader: DatasetReader, index: str) -> Dict[str, Any]:
             "text_pair": False,
             "max_sequence_length": getattr(reader, "_max_sequence_length", None),
         }
+    # "split": a special-token string typed in a text is tokenized as ordinary characters.
+    reader_settings["special_tokens_in_text"] = getattr(reader, "special_tokens_in_text", "keep")
     return {
         "tokenizer": {
             "type": "bert-basic",

@@ -61,7 +61,11 @@ def test_export_writes_the_graph_vocabulary_and_settings(exported, trained_model
         "truncation_strategy": "head",
         "head_pieces": 128,
     }
-    assert config["reader"] == {"text_pair": False, "max_sequence_length": None}
+    assert config["reader"] == {
+        "text_pair": False,
+        "max_sequence_length": None,
+        "special_tokens_in_text": "split",
+    }
     assert "Attention" in export.fused_operators
     assert f"labels {export.labels}" in export.summary()
 

@@ -75,7 +75,11 @@ def test_fixture_texts_get_bert_cls_ids():
 def test_fixture_pairs_get_bert_cls_ids():
     reader = fixture_reader("bert_pair_classification.jsonnet")
     settings = preprocessing_settings(reader, "bert")
-    assert settings["reader"] == {"text_pair": True, "max_pieces": 64}
+    assert settings["reader"] == {
+        "text_pair": True,
+        "max_pieces": 64,
+        "special_tokens_in_text": "split",
+    }
     tokenizer = snippet_tokenizer(settings, FIXTURE_BERT / "vocab.txt")
     pairs = [
         json.loads(line)

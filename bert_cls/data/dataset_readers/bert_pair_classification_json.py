@@ -126,6 +126,16 @@ class BertPairClassificationJsonReader(DatasetReader):
         self._warned_about_trimming = False
 
     @property
+    def special_tokens_in_text(self) -> str:
+        """What typed special-token strings become: `"split"` (text) or `"keep"` (refused)."""
+        return "split" if self._split_special_tokens else "keep"
+
+    @property
+    def word_tokenizer(self) -> Tokenizer:
+        """The tokenizer that splits each text into words."""
+        return self._tokenizer
+
+    @property
     def text_key(self) -> str:
         return self._text_key
 

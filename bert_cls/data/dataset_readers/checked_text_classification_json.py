@@ -108,6 +108,7 @@ class CheckedTextClassificationJsonReader(TextClassificationJsonReader):
             **kwargs,
         )
         self._require_labels = require_labels
+        self._special_tokens_in_text = special_tokens_in_text
         if special_tokens_in_text == "split":
             self._tokenizer = SpecialTokenTextTokenizer(self._tokenizer)
         self._checker = JsonLinesChecker(
@@ -117,6 +118,18 @@ class CheckedTextClassificationJsonReader(TextClassificationJsonReader):
             skip_label_indexing=skip_label_indexing,
             ignored_keys=DEFAULT_IGNORED_KEYS if ignored_keys is None else ignored_keys,
         )
+
+    @property
+    def special_tokens_in_text(self) -> str:
+        """What typed special-token strings become: `"split"` (text) or `"keep"` (0.9's)."""
+        return self._special_tokens_in_text
+
+    @property
+    def word_tokenizer(self) -> Tokenizer:
+        """The tokenizer the reader was given (before special-token strings are split)."""
+        if isinstance(self._tokenizer, SpecialTokenTextTokenizer):
+            return self._tokenizer.tokenizer
+        return self._tokenizer
 
     @overrides
     def _read(self, file_path) -> Iterable[Instance]:
