@@ -4,14 +4,14 @@ per-label precision, recall and F1, macro-F1, accuracy and a confusion matrix, o
 a TF-IDF + logistic regression baseline (`bert_cls.evaluation.report`).
 
     bert-cls-report ARCHIVE TEST.jsonl [--baseline-train TRAIN.jsonl
-        [--baseline-validation VALIDATION.jsonl]] [--output-dir DIR]
+        [--baseline-validation VALIDATION.jsonl] [--side-by-side]] [--output-dir DIR]
     python -m bert_cls.commands.report ...
 
-Writes `report.json`, `confusion_matrix.png` (and `baseline_confusion_matrix.png`, and
-`learning_curve.png` when the archive's directory has the data) into DIR (default: `report/`
-beside the archive), prints the metrics as a Markdown table and the paths written. Needs the
-`report` extra (`pip install 'bert_cls[report]'`). A file it cannot use exits with status 1 and
-`error: ...` on stderr.
+Writes `report.json`, `confusion_matrix.png` (and `baseline_confusion_matrix.png`, or with
+`--side-by-side` both matrices in `confusion_matrix.png`; and `learning_curve.png` when the
+archive's directory has the data) into DIR (default: `report/` beside the archive), prints the
+metrics as a Markdown table and the paths written. Needs the `report` extra (`pip install
+'bert_cls[report]'`). A file it cannot use exits with status 1 and `error: ...` on stderr.
 """
 
 import argparse
@@ -54,6 +54,10 @@ def parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
         help="the baseline's C without --baseline-validation (default: %(default)g)",
     )  # fmt: skip
     parser.add_argument(
+        "--side-by-side", action="store_true",
+        help="draw the baseline's confusion matrix beside the model's, in one picture",
+    )  # fmt: skip
+    parser.add_argument(
         "--output-dir", type=Path,
         help=f"where to write (default: {REPORT_DIR}/ beside the archive)",
     )  # fmt: skip
@@ -65,8 +69,13 @@ def parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
         help="a further package to import, holding the archive's registered classes",
     )  # fmt: skip
     args = parser.parse_args(argv)
-    if args.baseline_validation is not None and args.baseline_train is None:
-        parser.error("--baseline-validation needs --baseline-train")
+    needs_baseline = {
+        "--baseline-validation": args.baseline_validation is not None,
+        "--side-by-side": args.side_by_side,
+    }
+    for option, given in needs_baseline.items():
+        if given and args.baseline_train is None:
+            parser.error(f"{option} needs --baseline-train")
     return args
 
 
@@ -89,7 +98,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
             cuda_device=args.cuda_device,
         )
         output_dir = args.output_dir or args.archive.parent / REPORT_DIR
-        outputs = write_report(report, output_dir, args.title)
+        outputs = write_report(report, output_dir, args.title, args.side_by_side)
     except (
         ConfigurationError, MissingExtraError, PredictionError, TrainingRunError, ValueError
     ) as error:  # fmt: skip

@@ -28,6 +28,10 @@ REPORT_FILE = "report.json"
 CONFUSION_MATRIX_FILE = "confusion_matrix.png"
 BASELINE_CONFUSION_MATRIX_FILE = "baseline_confusion_matrix.png"
 LEARNING_CURVE_PLOT_FILE = "learning_curve.png"
+PICTURE_FILES = {
+    "confusion_matrix": CONFUSION_MATRIX_FILE,
+    "baseline_confusion_matrix": BASELINE_CONFUSION_MATRIX_FILE,
+}
 MAX_LABELS_FOR_TEXT_MATRIX = 10
 
 
@@ -88,28 +92,34 @@ def _scores(gold: Sequence[str], predicted: Sequence[str], labels: List[str]) ->
 
 
 def write_report(
-    report: Dict[str, Any], output_dir: Path, title: Optional[str] = None
+    report: Dict[str, Any],
+    output_dir: Path,
+    title: Optional[str] = None,
+    side_by_side: bool = False,
 ) -> Dict[str, str]:
     """
     Writes into `output_dir` (created if needed) `report.json`, `confusion_matrix.png` (the
     model's), `baseline_confusion_matrix.png` (with a baseline) and `learning_curve.png` (when
-    the archive's directory has a learning curve). Returns the paths written, by name; they are
+    the archive's directory has a learning curve). With `side_by_side` and a baseline,
+    `confusion_matrix.png` holds the model's matrix and the baseline's side by side instead, and
+    there is no `baseline_confusion_matrix.png`. Returns the paths written, by name; they are
     also added to the report as `outputs`. `title` heads the pictures (default: the test file).
     """
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     title = title or f"{Path(report['test_file']).name} ({report['test_size']:,} documents)"
     outputs = {"report": output_dir / REPORT_FILE}
-    systems = [("confusion_matrix", CONFUSION_MATRIX_FILE, report["model"])]
-    if report["baseline"] is not None:
-        systems.append(
-            ("baseline_confusion_matrix", BASELINE_CONFUSION_MATRIX_FILE, report["baseline"])
-        )
-    for name, file_name, result in systems:
-        outputs[name] = output_dir / file_name
-        scores = f"accuracy {result['accuracy']:.4f}, macro-F1 {result['macro_f1']:.4f}"
-        panel = MatrixPanel(f"{result['name']}\n{scores}", result["confusion_matrix"])
-        plot_confusion_matrices([panel], report["labels"], outputs[name], title)
+    model, baseline = report["model"], report["baseline"]
+    if baseline is None:
+        pictures = {"confusion_matrix": [model]}
+    elif side_by_side:
+        pictures = {"confusion_matrix": [model, baseline]}
+    else:
+        pictures = {"confusion_matrix": [model], "baseline_confusion_matrix": [baseline]}
+    for name, results in pictures.items():
+        outputs[name] = output_dir / PICTURE_FILES[name]
+        panels = [_matrix_panel(result) for result in results]
+        plot_confusion_matrices(panels, report["labels"], outputs[name], title)
     curve = learning_curve(Path(report["archive"]).parent)
     if curve is not None:
         outputs["learning_curve"] = output_dir / LEARNING_CURVE_PLOT_FILE
@@ -121,6 +131,11 @@ def write_report(
     temporary.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     temporary.replace(outputs["report"])
     return report["outputs"]
+
+
+def _matrix_panel(result: Dict[str, Any]) -> MatrixPanel:
+    scores = f"accuracy {result['accuracy']:.4f}, macro-F1 {result['macro_f1']:.4f}"
+    return MatrixPanel(f"{result['name']}\n{scores}", result["confusion_matrix"])
 
 
 def markdown_summary(report: Dict[str, Any]) -> str:

@@ -70,6 +70,17 @@ def test_the_report_with_a_baseline(run, tmp_path):
     assert model["per_label"]["pos"]["support"] == 2
 
 
+def test_side_by_side_matrices(run, tmp_path):
+    output = tmp_path / "out"
+    result = report(
+        run / "model.tar.gz", DEV, "--baseline-train", TRAIN, "--side-by-side",
+        "--output-dir", output,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    written = sorted(path.name for path in output.iterdir())
+    assert written == ["confusion_matrix.png", "learning_curve.png", "report.json"]
+
+
 def test_the_default_output_dir_is_beside_the_archive(run):
     result = report(run / "model.tar.gz", DEV)
     assert result.returncode == 0, result.stderr
@@ -100,3 +111,6 @@ def test_missing_files_and_options_are_refused(run, tmp_path):
     alone = report(run / "model.tar.gz", DEV, "--baseline-validation", DEV)
     assert alone.returncode == 2
     assert "--baseline-validation needs --baseline-train" in alone.stderr
+    alone = report(run / "model.tar.gz", DEV, "--side-by-side")
+    assert alone.returncode == 2
+    assert "--side-by-side needs --baseline-train" in alone.stderr

@@ -1,5 +1,6 @@
 import json
 
+import matplotlib.image
 import pytest
 
 from bert_cls.evaluation.report import build_report, markdown_summary, write_report
@@ -61,10 +62,21 @@ def test_the_files_and_the_summary(report, tmp_path):
     assert "(rows = gold, columns = predicted)" in summary  # two labels: matrices as text too
 
 
+def test_side_by_side_matrices_are_one_picture(report, tmp_path):
+    outputs = write_report(report, tmp_path / "both", "fixtures", side_by_side=True)
+    assert sorted(outputs) == ["confusion_matrix", "learning_curve", "report"]
+    assert not (tmp_path / "both" / "baseline_confusion_matrix.png").exists()
+    single = write_report(report, tmp_path / "single", "fixtures")["confusion_matrix"]
+    both_width = matplotlib.image.imread(outputs["confusion_matrix"]).shape[1]
+    assert both_width > 1.5 * matplotlib.image.imread(single).shape[1]
+
+
 def test_without_a_baseline_or_a_run_directory(fixture_run, tmp_path):
     archive = tmp_path / "model.tar.gz"
     archive.write_bytes((fixture_run / "model.tar.gz").read_bytes())
     report = build_report(archive, DEV)
     assert report["baseline"] is None and report["training"] is None
     assert sorted(write_report(report, tmp_path / "out")) == ["confusion_matrix", "report"]
+    alone = write_report(report, tmp_path / "alone", side_by_side=True)
+    assert sorted(alone) == ["confusion_matrix", "report"]
     assert "TF-IDF" not in markdown_summary(report)

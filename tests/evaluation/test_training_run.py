@@ -2,6 +2,7 @@ import json
 
 import pytest
 
+from bert_cls.evaluation.plots import plot_learning_curve
 from bert_cls.evaluation.training_run import (
     TrainingRunError,
     duration_seconds,
@@ -13,8 +14,11 @@ from bert_cls.evaluation.training_run import (
 def test_duration_seconds_reads_timedelta_strings():
     assert duration_seconds("1:02:03.5") == 3723.5
     assert duration_seconds("2 days, 0:00:01") == 172801
-    with pytest.raises(TrainingRunError, match="cannot read the duration '90 s'"):
-        duration_seconds("90 s")
+    assert duration_seconds("0:00:00.961388") == pytest.approx(0.961388)
+    assert duration_seconds("2 days, 1:00:01") == 2 * 86400 + 3601
+    for unreadable in ("90 s", "an hour"):
+        with pytest.raises(TrainingRunError, match=f"cannot read the duration '{unreadable}'"):
+            duration_seconds(unreadable)
 
 
 def test_the_summary_of_a_fixture_run(fixture_run):
@@ -60,3 +64,21 @@ def test_epoch_metrics_stand_in_for_a_missing_curve(fixture_run, tmp_path):
     assert curve.per_epoch_only
     assert [point["batch"] for point in curve.points] == [1, 2, 3]
     assert all("validation_accuracy" in point for point in curve.points)
+
+
+def test_epoch_metrics_are_read_in_epoch_order_and_drawn(tmp_path):
+    for epoch in (1, 0, 10, 2):  # 10 after 2: by number, not by name
+        (tmp_path / f"metrics_epoch_{epoch}.json").write_text(
+            json.dumps(
+                {
+                    "epoch": epoch,
+                    "training_loss": 0.5 - epoch / 100,
+                    "validation_accuracy": 0.8 + epoch / 100,
+                }
+            )
+        )
+    curve = learning_curve(tmp_path)
+    assert curve.per_epoch_only
+    assert [(p["epoch"], p["batch"]) for p in curve.points] == [(0, 1), (1, 2), (2, 3), (10, 11)]
+    plot_learning_curve(curve, tmp_path / "learning_curve.png", "per epoch")
+    assert (tmp_path / "learning_curve.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
