@@ -22,6 +22,7 @@ $(STAMP): setup.py constraints.txt
 	@touch $(STAMP)
 
 test: $(STAMP)
+	@scripts/install-chromium
 	$(VENV)/bin/pytest
 
 # Lint and format check of the whole tree (ruff, configured in ruff.toml); `make format` rewrites.

@@ -1,5 +1,7 @@
 from setuptools import find_packages, setup
 
+REPORT_REQUIREMENTS = ["scikit-learn", "matplotlib"]
+
 setup(
     name="bert_cls",
     version="0.1.0",
@@ -10,6 +12,9 @@ setup(
     long_description=open("README.md", encoding="utf-8").read(),
     long_description_content_type="text/markdown",
     packages=find_packages(include=["bert_cls", "bert_cls.*"]),
+    # The demo page of `allennlp serve` (bert_cls/serving/static/).
+    package_data={"bert_cls.serving": ["static/*"]},
+    include_package_data=True,
     # 3.10: Path.is_relative_to and tarfile's extraction filters (filter="data"); the tokenizers
     # version AllenNLP 2.10.1 pins does not install on 3.11.
     python_requires=">=3.10,<3.11",
@@ -20,18 +25,27 @@ setup(
         "overrides",
         "numpy<2",
         "safetensors",
+        # `allennlp serve` (bert_cls.serving); `--include-package bert_cls` imports it.
+        "fastapi",
+        "uvicorn",
     ],
     extras_require={
-        # What examples/ needs beyond the plugin (baselines, reports, plots).
-        "examples": ["scikit-learn", "matplotlib"],
-        # Lint and format (`make lint`).
-        "dev": ["ruff"],
+        # bert-cls-report and bert_cls.evaluation: metrics, the baseline and the pictures.
+        "report": REPORT_REQUIREMENTS,
+        # What examples/ needs beyond the plugin: the report's libraries.
+        "examples": REPORT_REQUIREMENTS,
+        # Lint and format (`make lint`), property-based tests, the demo page's browser test (with
+        # Debian's chromium and chromium-driver, which `make test` installs).
+        "dev": ["ruff", "hypothesis", "selenium"],
         # ONNX export (`bert-cls-export-onnx`) and the predictor's ONNX Runtime path.
         "onnx": ["onnx", "onnxruntime"],
     },
     entry_points={
         "console_scripts": [
-            "bert-cls-convert-checkpoint = bert_cls.commands.convert_checkpoint:main"
+            "bert-cls-convert-checkpoint = bert_cls.commands.convert_checkpoint:main",
+            "bert-cls-report = bert_cls.commands.report:main",
+            "bert-cls-serve = bert_cls.commands.serve:main",
+            "bert-cls-export-onnx = bert_cls.commands.export_onnx:main",
         ]
     },
 )

@@ -81,6 +81,7 @@ from benchmarks.paths import (
     relative,
 )
 from benchmarks.report import report
+from benchmarks.run_output import fill_in_defaults, progress, save_run
 from benchmarks.settings import (
     CLASSIFIER_SEED,
     INFER_BATCH_SIZE,
@@ -103,13 +104,6 @@ GEMM_WORKERS = {
     "gemm, MKL as shipped": (None, (TORCH_MKL, ONEDNN, NUMPY)),
     f"gemm, {MKL_CPU_TYPE_VARIABLE}={MKL_AVX2_CPU_TYPE}": (MKL_AVX2_CPU_TYPE, (TORCH_MKL,)),
 }
-
-_STARTED = time.perf_counter()
-
-
-def progress(message: str) -> None:
-    elapsed = time.perf_counter() - _STARTED
-    print(f"[{time.strftime('%H:%M:%S')} +{elapsed:.0f}s] {message}", file=sys.stderr, flush=True)
 
 
 def start_workers(
@@ -470,23 +464,13 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         "train_steps": (1, 3),
         "warmup_steps": (1, 2),
     }
-    for name, (quick, full) in defaults.items():
-        if getattr(args, name) is None:
-            setattr(args, name, quick if args.quick else full)
-    if args.output is None:
-        args.output = SPEED_MEMORY_QUICK_OUTPUT if args.quick else SPEED_MEMORY_OUTPUT
-    return args
+    return fill_in_defaults(args, defaults, SPEED_MEMORY_OUTPUT, SPEED_MEMORY_QUICK_OUTPUT)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
     args = parse_args(argv)
     result = run_benchmark(args)
-    text = report(result)
-    result["report_markdown"] = text
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(result, indent=1) + "\n")
-    print(text)
-    progress(f"done in {result['wall_seconds']:.0f} s; all measurements in {args.output}")
+    save_run(result, report(result), args.output)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import List, Optional, Sequence
+from typing import List, Optional, Sequence, Tuple
 
 from tests.paths import CONFIGS_ROOT, PROJECT_ROOT
 
@@ -62,6 +62,24 @@ def train(
     return allennlp(args, check=check, text=True)
 
 
+def predict_lines(
+    archive: Path, lines: List[str], tmp_path: Path, *args: str, **kwargs
+) -> Tuple[List[dict], subprocess.CompletedProcess]:
+    """
+    `allennlp predict archive` on a file of `lines` (written into `tmp_path`) with `args`; the
+    output lines and the finished process.
+    """
+    inputs = tmp_path / "input.jsonl"
+    inputs.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    output = tmp_path / "output.jsonl"
+    result = allennlp(
+        ["predict", str(archive), str(inputs), "--output-file", str(output), "--silent", *args],
+        text=True,
+        **kwargs,
+    )
+    return read_jsonl(output), result
+
+
 def read_jsonl(path: Path) -> List[dict]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
@@ -86,3 +104,23 @@ def assert_archive_predicts(run: Path, tmp_path: Path) -> None:
     predictions = read_jsonl(output)
     assert len(predictions) == 3
     assert all(prediction["label"] in {"pos", "neg"} for prediction in predictions)
+
+
+def assert_archive_takes_batch_sizes(
+    archive: Path, evaluate_data: Path, predict_data: Path, tmp_path: Path
+) -> None:
+    """`allennlp evaluate --batch-size 64` and `allennlp predict --batch-size 2` both work."""
+    metrics = tmp_path / "metrics.json"
+    allennlp(
+        ["evaluate", str(archive), str(evaluate_data), "--output-file", str(metrics)]
+        + ["--batch-size", "64"]
+    )
+    assert set(json.loads(metrics.read_text())) >= {"accuracy", "loss"}
+    output = tmp_path / "predictions.jsonl"
+    allennlp(
+        ["predict", str(archive), str(predict_data), "--output-file", str(output), "--silent"]
+        + ["--batch-size", "2"]
+    )
+    predictions = read_jsonl(output)
+    assert len(predictions) == len(read_jsonl(predict_data))
+    assert all("label" in prediction for prediction in predictions)

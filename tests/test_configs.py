@@ -12,9 +12,10 @@ from allennlp.common import Params
 import bert_cls  # noqa: F401
 from bert_cls.common.bert_files import MINILM_PACKAGE, installed_minilm_directory
 from bert_cls.models import BertForClassification
-from tests.paths import CONFIGS_ROOT, FIXTURES_ROOT
+from tests.paths import CONFIGS_ROOT, FIXTURES_ROOT, SPAMASSASSIN_EXAMPLE
 
 CONFIGS = sorted(CONFIGS_ROOT.glob("*.jsonnet"))
+SPAMASSASSIN_CONFIG = SPAMASSASSIN_EXAMPLE / "spamassassin_minilm.jsonnet"
 MINILM_LINK = "weights/all-MiniLM-L6-v2"
 
 
@@ -35,6 +36,19 @@ def test_configs_are_found():
 @pytest.mark.parametrize("config", CONFIGS, ids=lambda path: path.name)
 def test_config_builds_and_runs_a_batch(config, tmp_path):
     build_and_run_a_batch(config, {}, tmp_path)
+
+
+@pytest.mark.parametrize(
+    "config",
+    CONFIGS + sorted((CONFIGS_ROOT / "distributed").glob("*.jsonnet")) + [SPAMASSASSIN_CONFIG],
+    ids=lambda path: path.name,
+)
+def test_validation_loader_takes_a_batch_size_in_file_order(config):
+    # `allennlp evaluate --batch-size N` sets the loader's batch_size, which a batch_sampler
+    # refuses; and evaluation predictions come in file order.
+    loader = Params.from_file(str(config)).as_dict()["validation_data_loader"]
+    assert "batch_sampler" not in loader
+    assert loader["batch_size"] >= 1 and loader["shuffle"] is False
 
 
 def build_and_run_a_batch(config: Path, extra_overrides: dict, tmp_path: Path) -> TrainModel:

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 BERT_CLS = "bert_cls"
 BERT_CLS_INT8 = "bert_cls int8"
+BERT_CLS_ONNX = "bert_cls ONNX"
+BERT_CLS_ONNX_INT8 = "bert_cls ONNX int8"
 HF = "HF transformers"
 ALLENNLP = "AllenNLP basic_classifier"
 # The same peers with bert_cls's BLAS setting, bert_cls with MKL as shipped (measured with
@@ -86,6 +88,14 @@ SYSTEMS: Tuple[SystemEntry, ...] = (
         "BertClsSystem",
         blas=AS_SHIPPED,
         optional=True,
+    ),
+    SystemEntry(BERT_CLS_ONNX, "bert_cls_onnx_runtime", "BertClsOnnxRuntimeSystem", trains=False),
+    SystemEntry(
+        BERT_CLS_ONNX_INT8,
+        "bert_cls_onnx_runtime",
+        "BertClsOnnxRuntimeSystem",
+        options={"int8": True},
+        trains=False,
     ),
     SystemEntry(HF, "hugging_face", "HuggingFaceSystem", peer=True, blas=AS_SHIPPED),
     SystemEntry(

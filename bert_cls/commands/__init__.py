@@ -1,0 +1,1 @@
+from bert_cls.commands.serve import Serve

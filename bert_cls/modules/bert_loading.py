@@ -12,26 +12,36 @@ Accepted forms:
 
 Every call builds new modules: two models loaded from one string never share parameters.
 Problems raise `ConfigurationError` naming the file and what was expected.
+
+`load_pretrained_bert` also returns the checkpoint's wordpiece vocabulary, which a model keeps
+in its AllenNLP vocabulary; `bert_model_from_config` builds the BERT of a trained model from the
+configuration its archive holds, without reading any checkpoint.
 """
 
-import json
 import logging
 import math
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Dict, Iterator, List, NamedTuple, Tuple, Union
+from typing import Dict, Iterator, List, NamedTuple, Optional, Tuple, Union
 
 import torch
 from allennlp.common.checks import ConfigurationError
 from pytorch_pretrained_bert.modeling import ACT2FN, BertConfig, BertModel
+from pytorch_pretrained_bert.tokenization import load_vocab
 
-from bert_cls.common.bert_files import resolve_model_location
+from bert_cls.common.bert_files import (
+    CONFIG_FILES,
+    VOCAB_FILE,
+    cached_vocab_location,
+    config_file_in,
+    read_config_json,
+    resolve_model_location,
+)
 from bert_cls.common.safe_tar import safe_extract_tar
 
 logger = logging.getLogger(__name__)
 
-CONFIG_FILES = ("config.json", "bert_config.json")
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
 REQUIRED_CONFIG_KEYS = (
     "vocab_size",
@@ -59,10 +69,55 @@ class LoadedCheckpoint(NamedTuple):
     missing_pooler: List[str]
 
 
+class PretrainedBert(NamedTuple):
+    model: BertModel
+    # The checkpoint's wordpieces in id order: its vocab.txt, or for a shortcut name whose
+    # checkpoint has none, the vocabulary cached beside it; `None` when neither exists.
+    wordpieces: Optional[List[str]]
+    # The file the wordpieces were read from.
+    vocab_file: Optional[Path]
+
+
 def load_bert_model(bert_model: str) -> BertModel:
     """Builds a new `BertModel` from the checkpoint that `bert_model` names (see module doc)."""
+    return load_pretrained_bert(bert_model).model
+
+
+def load_pretrained_bert(bert_model: str) -> PretrainedBert:
+    """`load_bert_model`, with the checkpoint's wordpiece vocabulary (see `PretrainedBert`)."""
     with bert_checkpoint_directory(bert_model) as directory:
-        return load_bert_directory(directory)
+        model = load_bert_directory(directory)
+        vocab_file: Optional[Path] = directory / VOCAB_FILE
+        if not vocab_file.is_file():
+            vocab_file = None if Path(bert_model).exists() else cached_vocab_location(bert_model)
+        if vocab_file is None:
+            return PretrainedBert(model, None, None)
+        return PretrainedBert(model, read_wordpieces(vocab_file), vocab_file)
+
+
+def read_wordpieces(vocab_file: Path) -> List[str]:
+    """The wordpieces of a BERT `vocab.txt` in id order, as pytorch-pretrained-bert reads them."""
+    try:
+        vocab = load_vocab(str(vocab_file))
+    except UnicodeDecodeError as error:
+        raise ConfigurationError(f"BERT vocabulary '{vocab_file}' is not UTF-8 text ({error}).")
+    return sorted(vocab, key=vocab.__getitem__)
+
+
+class _BertModelToBeLoaded(BertModel):
+    # Its weights are all loaded right after it is built: their random initialisation is skipped.
+    def init_bert_weights(self, module: torch.nn.Module) -> None:
+        pass
+
+
+def bert_model_from_config(config: Dict) -> BertModel:
+    """
+    A `BertModel` of the given configuration (a `BertConfig` as a dict) whose weights are left
+    uninitialised, for a trained model's weights to be loaded into. No checkpoint is read.
+    """
+    model = _BertModelToBeLoaded(BertConfig.from_dict(config))
+    model.__class__ = BertModel
+    return model
 
 
 @contextmanager
@@ -93,19 +148,12 @@ def find_checkpoint_directory(root: Path, archive: Path) -> Path:
 
 
 def read_bert_config(directory: Path) -> Tuple[BertConfig, Path]:
-    config_file = next(
-        (directory / name for name in CONFIG_FILES if (directory / name).is_file()), None
-    )
+    config_file = config_file_in(directory)
     if config_file is None:
         raise ConfigurationError(
             f"BERT checkpoint directory '{directory}' has no {' or '.join(CONFIG_FILES)}."
         )
-    try:
-        config = json.loads(config_file.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as error:
-        raise ConfigurationError(f"BERT config '{config_file}' is not valid JSON: {error}")
-    if not isinstance(config, dict):
-        raise ConfigurationError(f"BERT config '{config_file}' must be a JSON object.")
+    config = read_config_json(config_file)
     model_type = config.get("model_type", "bert")
     if model_type != "bert":
         raise ConfigurationError(

@@ -2,6 +2,7 @@ import logging
 from typing import Iterator, List, Optional, Tuple, Union
 
 import torch
+from allennlp.common.checks import ConfigurationError
 from allennlp.common.util import JsonDict, sanitize
 from allennlp.data import DatasetReader, Instance
 from allennlp.models import Model
@@ -11,6 +12,7 @@ from overrides import overrides
 
 from bert_cls.data.dataset_readers import BertPairClassificationJsonReader
 from bert_cls.modules.fast_bert import quantize_int8 as quantize_model_int8
+from bert_cls.modules.onnx_bert import DEFAULT_THREADS
 from bert_cls.predictors.error_records import (
     BadPredictionInput,
     ErrorRecord,
@@ -19,6 +21,7 @@ from bert_cls.predictors.error_records import (
 )
 from bert_cls.predictors.input_mapping import check_has_words, pair_instance, single_text, with_id
 from bert_cls.predictors.length_batching import length_sorted_batches, padded_length
+from bert_cls.predictors.model_limits import fit_indexers_to_model
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +52,11 @@ class BertForClassificationPredictor(TextClassifierPredictor):
     whitespace and control characters, as BERT's tokenizer drops those), and, when the input
     comes from stdin decoded with `surrogateescape`, bytes that are not UTF-8. Each one is also
     logged as a warning. A very long text is no error: it is tokenized and then truncated to the
-    indexer's `max_pieces`.
+    indexer's `max_pieces`, which the predictor lowers at construction to the model's BERT
+    `max_position_embeddings` when it is larger (one warning). A special-token string typed in a
+    text (`[SEP]`, `[CLS]`, ...) is text (see the checked readers' `special_tokens_in_text`). An
+    input the model itself fails on gets an error record too: a batch the model fails on is
+    predicted again one input at a time, so only the failing inputs lose their predictions.
 
     `input_line` is the 1-based number of the input among the lines AllenNLP hands to
     `load_line`. AllenNLP's predict skips empty and whitespace-only lines without showing them
@@ -94,6 +101,19 @@ class BertForClassificationPredictor(TextClassifierPredictor):
         layer stay float32); it then runs its int8 layers on the same paths as fp32 ones. Faster
         on CPU, and the probabilities move a little from the fp32 model's. From the command line:
         `allennlp predict model.tar.gz input.jsonl --predictor-args '{"quantize_int8": true}'`.
+        With `onnx_runtime`, ONNX Runtime quantizes its graph instead, and the torch model is
+        left as it is.
+    onnx_runtime : `bool`, optional (default = `False`)
+        If True, the model computes its logits with ONNX Runtime
+        (`BertForClassification.use_onnx_runtime`): its BERT, pooler and classification layer
+        are exported to ONNX once, here (which takes seconds), optimized by ONNX Runtime's
+        transformers optimizer, and quantized to int8 by ONNX Runtime when `quantize_int8` is
+        true too. Inputs, length batching, window pooling, outputs and error records are as
+        without it; the logits agree with torch's within float rounding (fp32). Needs the
+        `onnx` extra (`pip install 'bert_cls[onnx]'`). From the command line:
+        `--predictor-args '{"onnx_runtime": true}'`.
+    onnx_runtime_threads : `int`, optional (default = `2`)
+        With `onnx_runtime`, ONNX Runtime's intra-op threads: the cores one batch runs on.
 
     Registered as a `Predictor` with name "bert_for_classification".
     """
@@ -104,9 +124,19 @@ class BertForClassificationPredictor(TextClassifierPredictor):
         dataset_reader: DatasetReader,
         frozen: bool = True,
         quantize_int8: bool = False,
+        onnx_runtime: bool = False,
+        onnx_runtime_threads: int = DEFAULT_THREADS,
     ) -> None:
         super().__init__(model, dataset_reader, frozen)
-        if quantize_int8:
+        fit_indexers_to_model(self._dataset_reader, self._model)
+        if onnx_runtime:
+            if not hasattr(self._model, "use_onnx_runtime"):
+                raise ConfigurationError(
+                    f"onnx_runtime needs a bert_for_classification model, not "
+                    f"{type(self._model).__name__}."
+                )
+            self._model.use_onnx_runtime(int8=quantize_int8, threads=onnx_runtime_threads)
+        elif quantize_int8:
             quantize_model_int8(self._model)
 
     # How many lines `load_line` has been given: the number of the last one.
@@ -134,12 +164,8 @@ class BertForClassificationPredictor(TextClassifierPredictor):
 
     @overrides
     def predict_json(self, inputs: JsonDict) -> JsonDict:
-        if isinstance(inputs, ErrorRecord):
-            return dict(inputs)
-        instance = self._checked_instance(inputs)
-        if not isinstance(instance, Instance):
-            return instance
-        return with_id(inputs, self.predict_instance(instance))
+        """`predict_batch_json` of the one input: the same checks and error records."""
+        return self.predict_batch_json([inputs])[0]
 
     @overrides
     def predict_batch_json(self, inputs: List[JsonDict]) -> List[JsonDict]:

@@ -9,16 +9,10 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any, Dict
+from typing import Dict
 
 from bert_cls.common.bert_files import MINILM_PACKAGE, installed_minilm_directory
 from examples.spamassassin.paths import RUNS, UNPACKED_SPLIT, WEIGHTS_LINK
-
-# `allennlp evaluate --predictions-output-file` writes predictions in its data loader's order, and
-# the config's bucket batch sampler sorts by length: this override keeps the file's order.
-EVALUATE_IN_FILE_ORDER: Dict[str, Any] = {
-    "validation_data_loader": {"batch_sampler": None, "batch_size": 64, "shuffle": False}
-}
 
 
 def say(message: str) -> None:

@@ -45,9 +45,9 @@ local batch_size = 16;
   "data_loader": {
     "batch_sampler": { "type": "bucket", "sorting_keys": ["tokens"], "batch_size": batch_size }
   },
-  "validation_data_loader": {
-    "batch_sampler": { "type": "bucket", "sorting_keys": ["tokens"], "batch_size": 64, "shuffle": false }
-  },
+  // In file order, so that `allennlp evaluate --predictions-output-file` writes the lines'
+  // predictions in their order, and `--batch-size` works.
+  "validation_data_loader": { "batch_size": 64, "shuffle": false },
   "trainer": {
     "optimizer": {
       "type": "huggingface_adamw",

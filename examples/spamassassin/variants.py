@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
 from examples.spamassassin.allennlp_runs import (
-    EVALUATE_IN_FILE_ORDER,
     absolute_paths,
     allennlp,
     link_weights,
@@ -66,7 +65,6 @@ def run_variant(name: str, overrides: dict, epochs: int, config: Path, run_dir: 
     allennlp(
         "evaluate", str(run_dir / "model.tar.gz"), str(UNPACKED_SPLIT / "test.jsonl"),
         "--output-file", str(run_dir / "test_metrics.json"),
-        "-o", json.dumps(EVALUATE_IN_FILE_ORDER),
     )  # fmt: skip
     training = json.loads((run_dir / "metrics.json").read_text())
     test = json.loads((run_dir / "test_metrics.json").read_text())

@@ -24,6 +24,8 @@ def test_systems_in_table_order_with_each_peer_in_both_blas_settings_and_onnx_ru
     expected = (
         systems.BERT_CLS,
         systems.BERT_CLS_INT8,
+        systems.BERT_CLS_ONNX,
+        systems.BERT_CLS_ONNX_INT8,
         systems.HF,
         systems.HF_FAST_BLAS,
         systems.ALLENNLP,

@@ -7,7 +7,6 @@ lines around it are predicted. See `BertForClassificationPredictor`'s docstring.
 import json
 import time
 from pathlib import Path
-from typing import List
 
 import pytest
 from allennlp.models.archival import load_archive
@@ -15,6 +14,7 @@ from allennlp.predictors import Predictor
 
 from bert_cls.predictors import BadPredictionInput
 from tests.cli import allennlp, read_jsonl, train
+from tests.cli import predict_lines as predict
 
 pytestmark = pytest.mark.slow
 
@@ -49,18 +49,6 @@ def archive(tmp_path_factory) -> Path:
     run = tmp_path_factory.mktemp("bad_input") / "run"
     train(run)
     return run / "model.tar.gz"
-
-
-def predict(archive: Path, lines: List[str], tmp_path: Path, *args: str, **kwargs):
-    inputs = tmp_path / "input.jsonl"
-    inputs.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
-    output = tmp_path / "output.jsonl"
-    result = allennlp(
-        ["predict", str(archive), str(inputs), "--output-file", str(output), "--silent", *args],
-        text=True,
-        **kwargs,
-    )
-    return read_jsonl(output), result
 
 
 def assert_prediction(output: dict, id_: str) -> None:

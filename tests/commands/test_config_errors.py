@@ -55,8 +55,11 @@ def test_indexer_vocabulary_larger_than_berts_embedding_table(tmp_path):
     stderr = train_fails(
         tmp_path, {"dataset_reader.token_indexers.bert.pretrained_model": str(vocab)}
     )
-    assert "is outside this BERT's embedding table (vocab_size 38)" in stderr
-    assert "Point the indexer's pretrained_model at the model's own vocab.txt" in stderr
+    # Found at the start of training, where the indexer meets the vocabulary the model keeps
+    # from its own checkpoint (bert_cls.common.wordpiece_vocabulary).
+    assert "The BERT vocabulary of the bert-pretrained indexer (78 wordpieces) differs" in stderr
+    assert "'bert' namespace (38 wordpieces; first difference at id 0)" in stderr
+    assert "pretrained_model and the model's bert_model must name the same BERT" in stderr
 
 
 def test_index_naming_no_indexer(tmp_path):

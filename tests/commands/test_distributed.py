@@ -11,8 +11,13 @@ import subprocess
 import pytest
 from allennlp.common.util import find_open_port
 
-from tests.cli import assert_archive_predicts, start_allennlp, train
-from tests.paths import CONFIGS_ROOT
+from tests.cli import (
+    assert_archive_predicts,
+    assert_archive_takes_batch_sizes,
+    start_allennlp,
+    train,
+)
+from tests.paths import CONFIGS_ROOT, FIXTURES_ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -39,6 +44,10 @@ def test_two_cpu_workers_train_and_the_archive_predicts(tmp_path):
     assert not list(run.glob(".checkpoint-staging-*"))
 
     assert_archive_predicts(run, tmp_path)
+    data = FIXTURES_ROOT / "data"
+    assert_archive_takes_batch_sizes(
+        run / "model.tar.gz", data / "dev.jsonl", data / "predict.jsonl", tmp_path
+    )
 
 
 def test_two_nodes_train_together_and_the_primary_s_archive_predicts(tmp_path):

@@ -1,3 +1,5 @@
+import logging
+
 import pytest
 import torch
 from allennlp.common import Params
@@ -12,6 +14,7 @@ from allennlp.training import GradientDescentTrainer
 
 import bert_cls  # noqa: F401  (registers the plugin's classes)
 from bert_cls.models import BertForClassification
+from bert_cls.models.bert_archival import BERT_CONFIG_BUFFER
 from bert_cls.modules import load_bert_model
 from tests.fixture_bert import BERT
 from tests.paths import CONFIGS_ROOT, FIXTURES_ROOT
@@ -102,9 +105,14 @@ class TestBertForClassification(ModelTestCase):
         model = BertForClassification(vocab, BERT, label_namespace="topic_labels")
         assert model.label_namespace == "topic_labels"
         assert model.classification_layer is model._classification_layer
-        # The state dict (and so every archive) keeps the layer's registered name.
+        # The state dict (and so every archive) keeps the layer's registered name; beside BERT and
+        # the layer, it holds BERT's configuration (bert_cls.models.bert_archival).
         layer_keys = {key for key in model.state_dict() if not key.startswith("bert_model.")}
-        assert layer_keys == {"_classification_layer.weight", "_classification_layer.bias"}
+        assert layer_keys == {
+            "_classification_layer.weight",
+            "_classification_layer.bias",
+            BERT_CONFIG_BUFFER,
+        }
         with pytest.raises(AttributeError):
             model.label_namespace = "labels"  # read-only
 
@@ -273,11 +281,60 @@ class TestBertForClassification(ModelTestCase):
         with pytest.raises(ConfigurationError, match=r"index 'wordpieces'.*\['bert'\]"):
             model(**self.batch())
 
-    def test_too_many_wordpieces_for_the_position_table(self):
-        ids = torch.full((1, 65), 5, dtype=torch.long)
-        batch = {"tokens": {"bert": {"token_ids": ids, "type_ids": torch.zeros_like(ids)}}}
-        with pytest.raises(ConfigurationError, match="max_position_embeddings.*window_pooling"):
-            self.model(**batch)
+    def test_rows_longer_than_the_position_table_are_cut_keeping_their_final_sep(self, caplog):
+        # Row 0: 70 wordpieces, [CLS] 5 ... 5 [SEP] with type ids 0 then 1; row 1: 4, padded.
+        long_row = [2] + [5] * 30 + [3] + [6] * 37 + [3]
+        ids = torch.tensor([long_row, [2, 7, 8, 3] + [0] * 66])
+        type_ids = torch.tensor([[0] * 32 + [1] * 38, [0] * 70])
+        mask = ids != 0
+        model = self.model.eval()
+        with caplog.at_level(logging.WARNING, logger="bert_cls.models.bert_for_classification"):
+            logits = model(tokens={"bert": {"token_ids": ids, "type_ids": type_ids}})["logits"]
+            model(tokens={"bert": {"token_ids": ids, "type_ids": type_ids}})
+        cut_ids = torch.tensor([long_row[:63] + [3], [2, 7, 8, 3] + [0] * 60])
+        cut_type_ids = torch.tensor([[0] * 32 + [1] * 32, [0] * 64])
+        expected = model(tokens={"bert": {"token_ids": cut_ids, "type_ids": cut_type_ids}})
+        assert torch.allclose(logits, expected["logits"], atol=1e-6)
+        assert mask.sum() == 74
+        warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+        assert warnings == [
+            "A batch has 70 wordpieces per row, more than this BERT's max_position_embeddings "
+            "(64): rows that long are cut to their first 63 wordpieces and their final [SEP]. "
+            "Set the indexer's max_pieces to at most 64 (or, to classify long inputs by windows, "
+            "the indexer's truncate_long_sequences to false and the model's window_pooling to "
+            '"mean" or "max"). This warning is given once.'
+        ]
+
+    def test_type_ids_beyond_the_token_type_table(self):
+        ids = torch.tensor([[2, 5, 3, 6, 3, 7, 3]])
+        type_ids = torch.tensor([[0, 0, 0, 1, 1, 2, 2]])
+        with pytest.raises(ConfigurationError) as error:
+            self.model(tokens={"bert": {"token_ids": ids, "type_ids": type_ids}})
+        assert str(error.value).startswith(
+            "Type id 2 is outside this BERT's token-type table (type_vocab_size 2): an input has "
+            "more segments than this BERT takes."
+        )
+        assert 'special_tokens_in_text at "split"' in str(error.value)
+        with pytest.raises(ConfigurationError, match="Type id -1 is outside"):
+            negative = torch.tensor([[0, 0, 0, -1, 0, 0, 0]])
+            self.model(tokens={"bert": {"token_ids": ids, "type_ids": negative}})
+
+    def test_gold_labels_outside_the_classes_name_the_line(self):
+        batch = self.batch()
+        labels = batch["label"].clone()
+        labels[1] = 7
+        with pytest.raises(ConfigurationError) as error:
+            self.model(tokens=batch["tokens"], label=labels)
+        assert str(error.value).startswith(
+            "Gold label 7 is not one of this model's 2 classes (labels it knows: "
+        )
+        lines = [f"data.jsonl, line {n}" for n in range(1, len(labels) + 1)]
+        labels[1] = -1
+        with pytest.raises(ConfigurationError) as error:
+            self.model(tokens=batch["tokens"], label=labels, label_line=lines)
+        assert str(error.value).startswith(
+            "data.jsonl, line 2: gold label -1 is not one of this model's 2 classes"
+        )
 
     def test_wordpiece_ids_beyond_the_embedding_table(self):
         ids = torch.tensor([[2, 500, 3]])
@@ -285,3 +342,5 @@ class TestBertForClassification(ModelTestCase):
             ConfigurationError, match=r"outside this BERT's embedding table \(vocab_size 38\)"
         ):
             self.model(tokens={"bert": {"token_ids": ids}})
+        with pytest.raises(ConfigurationError, match=r"Wordpiece id -4 is outside"):
+            self.model(tokens={"bert": {"token_ids": torch.tensor([[2, -4, 3]])}})

@@ -1,6 +1,7 @@
 """`window_pooling`: inputs longer than BERT classified by their `[CLS] ... [SEP]` windows."""
 
 import random
+import shutil
 from typing import Dict, List
 
 import pytest
@@ -30,8 +31,12 @@ def sharp_bert() -> BertModel:
     return fixture_bert.sharp_bert(scale=0.5)
 
 
-def instance(words: List[str], label: str, max_pieces: int = 64) -> Instance:
-    indexer = PretrainedBertIndexer(BERT, max_pieces=max_pieces, truncate_long_sequences=False)
+def instance(
+    words: List[str], label: str, max_pieces: int = 64, pretrained_model: str = BERT
+) -> Instance:
+    indexer = PretrainedBertIndexer(
+        pretrained_model, max_pieces=max_pieces, truncate_long_sequences=False
+    )
     return Instance(
         {
             "tokens": TextField([Token(word) for word in words], {"bert": indexer}),
@@ -123,15 +128,24 @@ def test_gradients_reach_bert_through_every_window():
     assert (position_grad.abs().sum(dim=-1) > 0).sum() == 64  # full windows use every position
 
 
-def test_without_window_pooling_a_long_input_is_a_configuration_error():
-    model = BertForClassification(labels_vocab(), BERT)
-    with pytest.raises(ConfigurationError, match="window_pooling"):
-        model(**tensors([instance(text_of(600, seed=1), "pos")], model.vocab))
+def test_without_window_pooling_a_windowed_input_is_cut_to_its_first_window():
+    model = BertForClassification(labels_vocab(), sharp_bert()).eval()
+    windowed = tensors([instance(text_of(600, seed=1), "pos")], model.vocab)
+    first_window = {
+        key: value[:, :64] for key, value in windowed["tokens"]["bert"].items() if key != "offsets"
+    }
+    assert first_window["token_ids"][0, -1] == SEP
+    expected = model(tokens={"bert": first_window})["logits"]
+    assert torch.allclose(model(**windowed)["logits"], expected, atol=1e-6)
 
 
-def test_windows_longer_than_bert_are_a_configuration_error():
+def test_windows_longer_than_bert_are_a_configuration_error(tmp_path):
     model = windowed_model("mean")
-    long_windows = instance(text_of(300, seed=1), "pos", max_pieces=100)
+    # A vocabulary without the BERT's config beside it: the indexer cannot lower max_pieces.
+    shutil.copy(VOCAB, tmp_path / "vocab.txt")
+    long_windows = instance(
+        text_of(300, seed=1), "pos", max_pieces=100, pretrained_model=str(tmp_path / "vocab.txt")
+    )
     with pytest.raises(
         ConfigurationError, match=r"A window has 100 wordpieces.*max_pieces to at most 64"
     ):

@@ -1,3 +1,7 @@
+import json
+import logging
+import shutil
+
 import pytest
 import torch
 from allennlp.common import Params
@@ -8,6 +12,7 @@ from allennlp.predictors import Predictor
 import bert_cls  # noqa: F401
 from bert_cls.models import BertForClassification
 from bert_cls.predictors import BertForClassificationPredictor
+from tests.fixture_bert import labels_vocab
 from tests.paths import CONFIGS_ROOT, FIXTURE_BERT, FIXTURES_ROOT
 
 
@@ -102,3 +107,47 @@ def test_from_python_a_failing_input_raises(predictor, monkeypatch):
     )
     with pytest.raises(ValueError, match="poisoned batch"):
         predictor.predict_batch_json([{"text": "a good film"}, {"text": "boring plot"}])
+
+
+def test_one_input_the_model_fails_on_gets_its_error_record(predictor, monkeypatch):
+    # `allennlp predict --batch-size 1` hands each line to predict_json.
+    monkeypatch.setattr(
+        predictor._model, "forward_on_instances", FailsOnPoison(predictor._model, "boring")
+    )
+    output = predictor.predict_json(predictor.load_line('{"text": "boring plot", "id": 4}'))
+    assert output == {
+        "error": "the model could not predict this input (RuntimeError: poisoned batch)",
+        "input_line": predictor._lines_loaded,
+        "id": 4,
+    }
+    with pytest.raises(ValueError, match="poisoned batch"):
+        predictor.predict_json({"text": "boring plot"})
+    assert predictor.predict_json({"text": "a good film"})["label"] in {"pos", "neg"}
+
+
+def test_the_readers_max_pieces_is_lowered_to_the_models_positions(tmp_path, caplog):
+    # An indexer that cannot see the BERT's config (as in an archive whose BERT path is gone)
+    # keeps max_pieces 512; the predictor fits it to the model's 64 positions.
+    shutil.copy(FIXTURE_BERT / "vocab.txt", tmp_path / "vocab.txt")
+    params = Params.from_file(
+        str(CONFIGS_ROOT / "bert_for_classification.jsonnet"),
+        json.dumps(
+            {
+                "dataset_reader.token_indexers.bert.pretrained_model": str(tmp_path / "vocab.txt"),
+                "dataset_reader.token_indexers.bert.max_pieces": 512,
+            }
+        ),
+    )
+    reader = DatasetReader.from_params(params["dataset_reader"])
+    indexer = reader._token_indexers["bert"]
+    assert indexer.max_pieces == 512
+    model = BertForClassification(labels_vocab(), str(FIXTURE_BERT))
+    with caplog.at_level(logging.WARNING):
+        long_predictor = BertForClassificationPredictor(model, reader)
+    assert indexer.max_pieces == 64
+    assert (
+        "The bert-pretrained indexer's max_pieces=512 is more than the model's BERT takes "
+        "(max_position_embeddings 64): using max_pieces=64." in caplog.text
+    )
+    outputs = long_predictor.predict_batch_json([{"text": "a good film " * 40}, {"text": "fun"}])
+    assert [output["label"] in {"pos", "neg"} for output in outputs] == [True, True]

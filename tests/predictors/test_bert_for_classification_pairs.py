@@ -51,7 +51,14 @@ def test_bad_pair_input(predictor):
         predictor.predict_json({"text": "I love it"})
     with pytest.raises(BadPredictionInput, match="'text_pair' must be a string"):
         predictor.predict_json({"text": "I love it", "text_pair": 3})
-    with pytest.raises(BadPredictionInput, match=r"separator token \[SEP\]"):
-        predictor.predict_json({"text": "I love it [SEP] fun", "text_pair": "bad"})
     with pytest.raises(BadPredictionInput, match="has no words"):
         predictor.predict_json({"text": "I love it", "text_pair": "\u0000"})
+
+
+def test_typed_separators_are_text(predictor):
+    typed = predictor.predict_json({"text": "I love it [SEP] fun [SEP]", "text_pair": "[CLS] bad"})
+    assert typed["label"] in {"same", "different"}
+    # "[SEP]" typed is the characters "[", "SEP", "]": unknown wordpieces to the fixture BERT.
+    spaced = {"text": "I love it [ SEP ] fun [ SEP ]", "text_pair": "[ CLS ] bad"}
+    unknown = predictor.predict_json(spaced)
+    assert typed["probs"] == pytest.approx(unknown["probs"], abs=1e-6)

@@ -12,16 +12,21 @@ from overrides import overrides
 from bert_cls.common.special_tokens import SEP
 from bert_cls.data.dataset_readers.checked_text_classification_json import DEFAULT_IGNORED_KEYS
 from bert_cls.data.dataset_readers.json_lines import JsonLinesChecker
+from bert_cls.data.dataset_readers.located_label_field import with_located_label
 from bert_cls.data.token_indexers.pretrained_bert_indexer import PretrainedBertIndexer
 from bert_cls.data.tokenizers.bert_basic_tokenizer import BertBasicTokenizer
+from bert_cls.data.tokenizers.special_token_text import (
+    check_special_tokens_in_text,
+    split_special_token_text,
+)
 
 logger = logging.getLogger(__name__)
 
 
 class BadPairTextError(ValueError):
     """
-    A text of a pair that cannot be used: it has no words, or it holds the `[SEP]` token, which
-    would start a third segment.
+    A text of a pair that cannot be used: it has no words, or (with `special_tokens_in_text:
+    "keep"`) it holds the `[SEP]` token, which would start a third segment.
     """
 
 
@@ -34,9 +39,15 @@ class BertPairClassificationJsonReader(DatasetReader):
     line and the problem; both texts must be non-empty strings).
 
     Each instance has a `tokens` `TextField` holding the words of the text, a `[SEP]` token and the
-    words of the text pair, and a `label` `LabelField` when the line has a label. The
+    words of the text pair, and a `label` `LabelField` when the line has a label (read, checked and
+    located as the `checked_text_classification_json` reader's labels, `label_line` included). The
     `bert-pretrained` indexer turns it into `[CLS] text [SEP] pair [SEP]`, with type ids 0 for
     `[CLS] text [SEP]` and 1 for `pair [SEP]`, so it works with `bert_for_classification` as is.
+    Typed text is text: a special-token string typed in either text (`[SEP]`, `[CLS]`, ...) is
+    split as ordinary characters (`[`, `SEP`, `]`; see
+    `bert_cls.data.tokenizers.special_token_text`), so the reader's own `[SEP]` is the only
+    segment boundary. When the indexer can read its BERT's config, a BERT with fewer than 2
+    token types (`type_vocab_size`) is refused at construction.
 
     When the pair has more than `max_pieces` wordpieces (`[CLS]` and both `[SEP]` included), the
     reader trims it, so that the indexer never has to cut (which could drop the whole second
@@ -52,8 +63,8 @@ class BertPairClassificationJsonReader(DatasetReader):
     token_indexers : `Dict[str, TokenIndexer]`
         Must hold a `bert-pretrained` indexer (the first one is used to count wordpieces).
     tokenizer : `Tokenizer`, optional (default = `BertBasicTokenizer()`)
-        Splits each text into words. A text without words, or holding the token `[SEP]`, is an
-        error (`BadPairTextError`, a `ValueError`; from a file, a `JsonLinesError` naming the line).
+        Splits each text into words. A text without words is an error (`BadPairTextError`, a
+        `ValueError`; from a file, a `JsonLinesError` naming the line).
     max_pieces : `int`, optional (default = `None`)
         The most wordpieces of a pair, `[CLS]` and both `[SEP]` included. `None` means the
         `max_pieces` of the `bert-pretrained` indexer when it truncates, and no trimming when it
@@ -71,6 +82,10 @@ class BertPairClassificationJsonReader(DatasetReader):
         Whether every line needs a label; set it to `False` to read unlabelled data.
     ignored_keys : `List[str]`, optional (default = `None`)
         Further keys a line may have without a warning. `None` means `["id"]`.
+    special_tokens_in_text : `str`, optional (default = `"split"`)
+        `"split"`: special-token strings in a text are split as ordinary characters (see above).
+        `"keep"`: they are kept as the tokenizer made them; a text holding `[SEP]` is then an
+        error (`BadPairTextError`), as it would start a third segment.
     """
 
     def __init__(
@@ -84,20 +99,23 @@ class BertPairClassificationJsonReader(DatasetReader):
         label_key: str = "label",
         require_labels: bool = True,
         ignored_keys: Optional[List[str]] = None,
+        special_tokens_in_text: str = "split",
         **kwargs,
     ) -> None:
         super().__init__(
             manual_distributed_sharding=True, manual_multiprocess_sharding=True, **kwargs
         )
+        check_special_tokens_in_text(special_tokens_in_text)
         if text_key == text_pair_key:
             raise ConfigurationError(f"text_key and text_pair_key are both {text_key!r}.")
         self._token_indexers = token_indexers
         self._tokenizer = tokenizer or BertBasicTokenizer()
         self._bert_indexer = _bert_indexer(token_indexers)
-        self._max_pieces = _max_pieces(max_pieces, self._bert_indexer)
+        self._configured_max_pieces = _check_max_pieces(max_pieces, self._bert_indexer)
         self._skip_label_indexing = skip_label_indexing
         self._text_key = text_key
         self._text_pair_key = text_pair_key
+        self._split_special_tokens = special_tokens_in_text == "split"
         self._checker = JsonLinesChecker(
             text_keys=[text_key, text_pair_key],
             label_key=label_key,
@@ -106,6 +124,16 @@ class BertPairClassificationJsonReader(DatasetReader):
             ignored_keys=DEFAULT_IGNORED_KEYS if ignored_keys is None else ignored_keys,
         )
         self._warned_about_trimming = False
+
+    @property
+    def special_tokens_in_text(self) -> str:
+        """What typed special-token strings become: `"split"` (text) or `"keep"` (refused)."""
+        return "split" if self._split_special_tokens else "keep"
+
+    @property
+    def word_tokenizer(self) -> Tokenizer:
+        """The tokenizer that splits each text into words."""
+        return self._tokenizer
 
     @property
     def text_key(self) -> str:
@@ -117,8 +145,17 @@ class BertPairClassificationJsonReader(DatasetReader):
 
     @property
     def max_pieces(self) -> Optional[int]:
-        """The most wordpieces of a pair, or `None` for no trimming."""
-        return self._max_pieces
+        """
+        The most wordpieces of a pair, or `None` for no trimming. Never more than a truncating
+        indexer's `max_pieces`, which a predictor may lower to its model's BERT after this reader
+        was built.
+        """
+        indexer = self._bert_indexer
+        if not indexer.truncate_long_sequences:
+            return self._configured_max_pieces
+        if self._configured_max_pieces is None:
+            return indexer.max_pieces
+        return min(self._configured_max_pieces, indexer.max_pieces)
 
     @overrides
     def _read(self, file_path) -> Iterable[Instance]:
@@ -129,7 +166,7 @@ class BertPairClassificationJsonReader(DatasetReader):
                 )
             except BadPairTextError as error:
                 raise line.error(str(error)) from error
-            yield instance
+            yield with_located_label(instance, line, self._skip_label_indexing)
 
     # DatasetReader.text_to_instance takes `*inputs`; a reader names its own.
     @overrides(check_signature=False)
@@ -154,12 +191,13 @@ class BertPairClassificationJsonReader(DatasetReader):
         """
         first, first_lengths = self._tokenize(text, self._text_key)
         second, second_lengths = self._tokenize(text_pair, self._text_pair_key)
-        if self._max_pieces is not None:
+        max_pieces = self.max_pieces
+        if max_pieces is not None:
             kept_first, kept_second = trim_longest_first(
-                first_lengths, second_lengths, self._max_pieces - 3
+                first_lengths, second_lengths, max_pieces - 3
             )
             if (kept_first, kept_second) != (len(first), len(second)):
-                self._warn_about_trimming(sum(first_lengths) + sum(second_lengths) + 3)
+                self._warn_about_trimming(sum(first_lengths) + sum(second_lengths) + 3, max_pieces)
                 first, second = first[:kept_first], second[:kept_second]
         fields: Dict[str, Field] = {"tokens": TextField(first + [Token(SEP)] + second)}
         if label is not None:
@@ -172,6 +210,8 @@ class BertPairClassificationJsonReader(DatasetReader):
 
     def _tokenize(self, text: str, key: str) -> Tuple[List[Token], List[int]]:
         tokens = self._tokenizer.tokenize(text)
+        if self._split_special_tokens:
+            tokens = split_special_token_text(tokens)
         if not tokens:
             raise BadPairTextError(
                 f"{key!r} has no words: it is empty or only whitespace and control characters."
@@ -187,14 +227,14 @@ class BertPairClassificationJsonReader(DatasetReader):
             lengths.append(len(pieces))
         return tokens, lengths
 
-    def _warn_about_trimming(self, num_pieces: int) -> None:
+    def _warn_about_trimming(self, num_pieces: int, max_pieces: int) -> None:
         if self._warned_about_trimming:
             return
         logger.warning(
             "A pair of %d wordpieces was trimmed to max_pieces=%d, dropping words from the end of "
             "its longer text. This warning is given once.",
             num_pieces,
-            self._max_pieces,
+            max_pieces,
         )
         self._warned_about_trimming = True
 
@@ -234,12 +274,20 @@ def _bert_indexer(token_indexers: Dict[str, TokenIndexer]) -> PretrainedBertInde
             f"{indexer.wordpieces(Token(SEP))}), so pairs would get no segment ids; keep {SEP} "
             "in its never_lowercase."
         )
+    sizes = indexer.bert_table_sizes
+    if sizes is not None and sizes.type_vocab_size is not None and sizes.type_vocab_size < 2:
+        raise ConfigurationError(
+            f"bert_pair_classification_json gives the two texts of a pair type ids 0 and 1, but "
+            f"the BERT of '{sizes.config_file}' has type_vocab_size {sizes.type_vocab_size}: it "
+            "has no second segment. Use a BERT pretrained on sentence pairs (type_vocab_size 2), "
+            "or join the two texts and use checked_text_classification_json."
+        )
     return indexer
 
 
-def _max_pieces(max_pieces: Optional[int], indexer: PretrainedBertIndexer) -> Optional[int]:
+def _check_max_pieces(max_pieces: Optional[int], indexer: PretrainedBertIndexer) -> Optional[int]:
     if max_pieces is None:
-        return indexer.max_pieces if indexer.truncate_long_sequences else None
+        return None
     if max_pieces < 3:
         raise ConfigurationError(
             f"max_pieces must be at least 3 ([CLS] and two [SEP]), got {max_pieces}."

@@ -8,6 +8,7 @@ from 1, blank lines included) and what is wrong, instead of a bare `KeyError` or
 
 import json
 import logging
+import math
 from typing import (
     Any,
     Callable,
@@ -108,8 +109,9 @@ class JsonLinesChecker:
         Whether a line without a label (the key missing, or `null`) is an error. If not, its label
         is `None`.
     skip_label_indexing : `bool`
-        Whether labels must be integers (as `int`s, or strings or numbers holding one).
-        Otherwise a label is any JSON string, number or boolean, turned into a string.
+        Whether labels must be integers from 0 (as `int`s, or strings or numbers holding one).
+        Otherwise a label is any JSON string, number or boolean, turned into a string, with
+        surrounding whitespace stripped (`"pos "` is `"pos"`).
     ignored_keys : `Iterable[str]`
         Further keys a line may have, silently ignored.
     """
@@ -128,6 +130,7 @@ class JsonLinesChecker:
         self.skip_label_indexing = skip_label_indexing
         self.known_keys = set(self.text_keys) | {label_key} | set(ignored_keys)
         self._files_warned_about: Set[str] = set()
+        self._files_warned_about_labels: Set[str] = set()
 
     def read(
         self,
@@ -139,10 +142,24 @@ class JsonLinesChecker:
         the numbered lines this worker reads; only those are parsed.
         """
         file_path = str(file_path)
+        spellings = LabelSpellings()
         for number, line in shard(read_numbered_lines(file_path)):
-            yield self.check(file_path, number, line)
+            yield self.check(file_path, number, line, spellings)
+        if file_path not in self._files_warned_about_labels:
+            if spellings.warn_about_look_alikes(file_path):
+                self._files_warned_about_labels.add(file_path)
 
-    def check(self, file_path: str, number: int, line: str) -> JsonLine:
+    def check(
+        self,
+        file_path: str,
+        number: int,
+        line: str,
+        spellings: Optional["LabelSpellings"] = None,
+    ) -> JsonLine:
+        """
+        The checked line `number` of `file_path`; raises `JsonLinesError` naming them. Its label
+        is recorded in `spellings` when given.
+        """
         try:
             item = json.loads(line)
         except json.JSONDecodeError as error:
@@ -155,6 +172,8 @@ class JsonLinesChecker:
             )
         texts = {key: self._text(file_path, number, item, key) for key in self.text_keys}
         label = self._label(file_path, number, item)
+        if spellings is not None and label is not None and not self.skip_label_indexing:
+            spellings.add(str(item[self.label_key]), number)
         unknown = [key for key in item if key not in self.known_keys]
         if unknown and file_path not in self._files_warned_about:
             self._files_warned_about.add(file_path)
@@ -201,16 +220,73 @@ class JsonLinesChecker:
             )
         if self.skip_label_indexing:
             integer = _as_integer(label)
-            if integer is None:
+            if integer is None or integer < 0:
                 raise line_error(
                     file_path,
                     number,
-                    f"label {key!r} is {label!r}, but skip_label_indexing needs integer labels.",
+                    f"label {key!r} is {label!r}, but skip_label_indexing needs integer labels "
+                    "from 0 (the index of the class).",
                 )
             return integer
         if isinstance(label, str) and not label.strip():
             raise line_error(file_path, number, f"label {key!r} is an empty string.")
-        return str(label)
+        return str(label).strip()
+
+
+class LabelSpellings:
+    """
+    The label spellings of one file (each as the JSON value's `str`, before stripping) with the
+    first line of each, to find labels that differ only by surrounding whitespace, case or the
+    spelling of a number.
+    """
+
+    def __init__(self) -> None:
+        # look_alike_key -> spelling -> its first line
+        self._first_lines: Dict[str, Dict[str, int]] = {}
+
+    def add(self, spelling: str, number: int) -> None:
+        self._first_lines.setdefault(look_alike_key(spelling), {}).setdefault(spelling, number)
+
+    def look_alikes(self) -> List[Dict[str, int]]:
+        """The groups of two or more spellings that look alike, each spelling with a line."""
+        return [group for group in self._first_lines.values() if len(group) > 1]
+
+    def warn_about_look_alikes(self, file_path: str) -> bool:
+        """Logs one warning about the look-alike labels of `file_path`; whether there were any."""
+        groups = self.look_alikes()
+        if not groups:
+            return False
+        described = []
+        for group in groups:
+            spellings = " and ".join(f"{spelling!r} (line {n})" for spelling, n in group.items())
+            labels = sorted({spelling.strip() for spelling in group})
+            if len(labels) == 1:
+                described.append(
+                    f"{spellings} are read as one label, {labels[0]!r} (surrounding whitespace "
+                    "is stripped)"
+                )
+            else:
+                described.append(f"{spellings} are {len(labels)} different labels")
+        logger.warning(
+            "%s: labels differ only by surrounding whitespace, case or the spelling of a number: "
+            "%s. If they mean one class, write them alike. This warning is given once a file.",
+            file_path,
+            "; ".join(described),
+        )
+        return True
+
+
+def look_alike_key(label: str) -> str:
+    """
+    What `label` is once surrounding whitespace, case and the spelling of a number are ignored:
+    `" Pos"` and `"pos"` give one key, `"1"`, `"1.0"` and `"01"` another.
+    """
+    stripped = label.strip()
+    try:
+        number = float(stripped)
+    except ValueError:
+        return stripped.casefold()
+    return f"number {number!r}" if math.isfinite(number) else stripped.casefold()
 
 
 def _as_integer(label: Any) -> Optional[int]:

@@ -11,8 +11,14 @@ from allennlp.data.vocabulary import Vocabulary
 from overrides import overrides
 from pytorch_pretrained_bert.tokenization import BertTokenizer
 
-from bert_cls.common.bert_files import resolve_vocab_file
+from bert_cls.common.bert_files import (
+    BertTableSizes,
+    override_for_archived_paths,
+    read_table_sizes,
+    vocab_file_of,
+)
 from bert_cls.common.special_tokens import CLS, SEP, SPECIAL_TOKENS, UNK
+from bert_cls.common.wordpiece_vocabulary import add_wordpieces, archived_vocab_file
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +62,12 @@ class PretrainedBertIndexer(TokenIndexer):
     The BERT vocabulary is also copied into the "bert" namespace of the `Vocabulary` the first
     time this indexer indexes something.
 
+    When the vocabulary sits beside its BERT's `config.json` or `bert_config.json` (a checkpoint
+    directory), the indexer checks that it fits that BERT: a vocabulary with more wordpieces than
+    the BERT's `vocab_size` is a `ConfigurationError`, and a `max_pieces` above its
+    `max_position_embeddings` is lowered to it, with one warning (see `limit_max_pieces`).
+    `bert_table_sizes` holds the sizes read.
+
     Registered as a `TokenIndexer` with name "bert-pretrained".
 
     # Parameters
@@ -73,7 +85,8 @@ class PretrainedBertIndexer(TokenIndexer):
         `["[UNK]", "[SEP]", "[PAD]", "[CLS]", "[MASK]"]`.
     max_pieces : `int`, optional (default = `512`)
         The most wordpieces BERT takes at once (its number of position embeddings), `[CLS]` and
-        `[SEP]` included.
+        `[SEP]` included. Lowered to the BERT's `max_position_embeddings` when that is smaller
+        and the indexer can read it (see above).
     truncate_long_sequences : `bool`, optional (default = `True`)
         Whether longer input is truncated or, if `False`, cut into windows.
     truncation_strategy : `str`, optional (default = `"head"`)
@@ -89,6 +102,12 @@ class PretrainedBertIndexer(TokenIndexer):
         `offsets` are unchanged: they still count positions in the whole, unwindowed input.
     token_min_padding_length : `int`, optional (default = `0`)
         See `TokenIndexer`.
+    serialization_dir : `str`, optional (default = `None`)
+        Not for configs: AllenNLP passes the run directory when it builds the indexer for
+        `allennlp train`, and the extracted archive when it loads a model archive. When that
+        directory holds a wordpiece vocabulary (`vocabulary/bert.txt`, which a
+        `bert_for_classification` model saves with its archive), the indexer reads it instead
+        of `pretrained_model`, which then need not exist: an archive predicts anywhere.
     """
 
     def __init__(
@@ -103,6 +122,7 @@ class PretrainedBertIndexer(TokenIndexer):
         truncation_strategy: str = "head",
         head_pieces: int = 128,
         max_windows: Optional[int] = None,
+        serialization_dir: Optional[str] = None,
     ) -> None:
         super().__init__(token_min_padding_length)
         if pretrained_model.endswith("-cased") and do_lowercase:
@@ -134,10 +154,11 @@ class PretrainedBertIndexer(TokenIndexer):
             if max_windows < 1:
                 raise ConfigurationError(f"max_windows must be at least 1, got {max_windows}.")
 
-        bert_tokenizer = _load_bert_tokenizer(resolve_vocab_file(pretrained_model))
+        bert_tokenizer, vocab_source, table_sizes = _read_vocabulary(
+            pretrained_model, serialization_dir
+        )
         self._vocab: Dict[str, int] = bert_tokenizer.vocab
         self._wordpiece_tokenizer = bert_tokenizer.wordpiece_tokenizer
-        self._namespace = "bert"
         self.max_pieces = max_pieces
         self.use_starting_offsets = use_starting_offsets
         self._do_lowercase = do_lowercase
@@ -151,6 +172,10 @@ class PretrainedBertIndexer(TokenIndexer):
         # Word (as lowercased for splitting) -> its wordpiece ids: words repeat a lot, and the
         # split of a word depends on nothing else. Bounded by WORDPIECE_CACHE_SIZE.
         self._wordpiece_ids_cache: Dict[str, Tuple[int, ...]] = {}
+        # The BERT this vocabulary belongs to, when its config file is beside vocab.txt.
+        self.bert_table_sizes = table_sizes
+        if self.bert_table_sizes is not None:
+            self._check_fits_bert(vocab_source, self.bert_table_sizes)
 
     @property
     def vocab(self) -> Dict[str, int]:
@@ -158,9 +183,49 @@ class PretrainedBertIndexer(TokenIndexer):
         return self._vocab
 
     @property
+    def do_lowercase(self) -> bool:
+        """Whether tokens (but those in `never_lowercase`) are lowercased before splitting."""
+        return self._do_lowercase
+
+    @property
+    def never_lowercase(self) -> List[str]:
+        """The tokens never lowercased, sorted."""
+        return sorted(self._never_lowercase)
+
+    @property
     def truncate_long_sequences(self) -> bool:
         """Whether input longer than `max_pieces` is truncated (rather than cut into windows)."""
         return self._truncate_long_sequences
+
+    def limit_max_pieces(self, max_position_embeddings: int, bert: str) -> None:
+        """
+        Lowers `max_pieces` to `max_position_embeddings`, the most positions of the BERT that
+        `bert` names, when it is larger, with one warning; with `"head_tail"`, a `head_pieces`
+        that no longer leaves the tail a wordpiece is scaled down with the window. A BERT with
+        too few positions for even the shortest input is a `ConfigurationError`.
+        """
+        if self.max_pieces <= max_position_embeddings:
+            return
+        smallest = 3 if self._truncate_long_sequences else 4
+        if max_position_embeddings < smallest:
+            raise ConfigurationError(
+                f"{bert} has max_position_embeddings {max_position_embeddings}, too few for "
+                f"[CLS], a wordpiece and [SEP]{'' if smallest == 3 else ' in windows of two'}."
+            )
+        logger.warning(
+            "The bert-pretrained indexer's max_pieces=%d is more than %s takes "
+            "(max_position_embeddings %d): using max_pieces=%d. Set max_pieces to at most %d to "
+            "silence this warning.",
+            self.max_pieces,
+            bert,
+            max_position_embeddings,
+            max_position_embeddings,
+            max_position_embeddings,
+        )
+        old_window = self.max_pieces - 2
+        self.max_pieces = max_position_embeddings
+        if self.truncation_strategy == "head_tail" and self.head_pieces >= self.max_pieces - 2:
+            self.head_pieces = self.head_pieces * (self.max_pieces - 2) // old_window
 
     def wordpieces(self, token: Token) -> List[str]:
         """The wordpieces this indexer splits `token` into, lowercased as it lowercases them."""
@@ -257,8 +322,10 @@ class PretrainedBertIndexer(TokenIndexer):
         if not isinstance(other, PretrainedBertIndexer):
             return NotImplemented
         # The wordpiece tokenizer has no equality of its own (it is determined by the vocabulary),
-        # and the two flags and the cache only record what this instance has already done.
+        # the two flags and the cache only record what this instance has already done, and the
+        # BERT's table sizes were used at construction only.
         ignored = {
+            "bert_table_sizes",
             "_wordpiece_tokenizer",
             "_added_to_vocabulary",
             "_warned_about_truncation",
@@ -332,16 +399,23 @@ class PretrainedBertIndexer(TokenIndexer):
         )
         self._warned_about_truncation = True
 
+    def _check_fits_bert(self, vocab_file: str, sizes: BertTableSizes) -> None:
+        bert = f"the BERT of '{sizes.config_file}'"
+        num_wordpieces = max(self._vocab.values()) + 1
+        if sizes.vocab_size is not None and num_wordpieces > sizes.vocab_size:
+            raise ConfigurationError(
+                f"BERT vocabulary '{vocab_file}' has {num_wordpieces} wordpieces, more than "
+                f"{bert} has rows in its embedding table (vocab_size {sizes.vocab_size}): the "
+                f"vocabulary does not belong to this BERT. Use the vocab.txt it was trained with."
+            )
+        if sizes.max_position_embeddings is not None:
+            self.limit_max_pieces(sizes.max_position_embeddings, bert)
+
     def _add_encoding_to_vocabulary_if_needed(self, vocabulary: Vocabulary) -> None:
         if self._added_to_vocabulary:
             return
-        # A non-padded namespace keeps the BERT ids: in a padded one, AllenNLP's own padding and
-        # OOV tokens would take ids 0 and 1.
         pieces = sorted(self._vocab, key=self._vocab.__getitem__)
-        bert_vocabulary = Vocabulary(
-            non_padded_namespaces=[self._namespace], tokens_to_add={self._namespace: pieces}
-        )
-        vocabulary.extend_from_vocab(bert_vocabulary)
+        add_wordpieces(vocabulary, pieces, "of the bert-pretrained indexer")
         self._added_to_vocabulary = True
 
 
@@ -366,6 +440,35 @@ def _check_truncation(
             f"wordpieces left for head and tail once [CLS] and [SEP] are counted), got "
             f"{head_pieces}."
         )
+
+
+def _read_vocabulary(
+    pretrained_model: str, serialization_dir: Optional[str]
+) -> Tuple[BertTokenizer, str, Optional[BertTableSizes]]:
+    """
+    The wordpiece tokenizer of the vocabulary the indexer uses, where it came from, and the sizes
+    of the BERT whose config file is beside it (`None` when there is none): the vocabulary saved
+    in `serialization_dir` (an archive's `vocabulary/bert.txt`) if any, else `pretrained_model`.
+    """
+    archived = archived_vocab_file(serialization_dir)
+    if archived is not None:
+        logger.info("Reading the BERT vocabulary saved in %s", archived)
+        return _load_bert_tokenizer(archived), str(archived), None
+    try:
+        with vocab_file_of(pretrained_model) as vocab_file:
+            tokenizer = _load_bert_tokenizer(vocab_file)
+            # A vocab.txt copied out of a .tar.gz has no config beside it.
+            sizes = read_table_sizes(vocab_file.parent)
+            return tokenizer, str(vocab_file if sizes else pretrained_model), sizes
+    except ConfigurationError as error:
+        if serialization_dir is None:
+            raise
+        # Loading an archive that holds no vocabulary: an earlier bert_cls wrote it.
+        raise ConfigurationError(
+            f"{error} The model archive being loaded holds no BERT vocabulary of its own "
+            f"(vocabulary/bert.txt): an earlier bert_cls wrote it. Load it with "
+            f"{override_for_archived_paths()}."
+        ) from error
 
 
 def _load_bert_tokenizer(vocab_file: Path) -> BertTokenizer:

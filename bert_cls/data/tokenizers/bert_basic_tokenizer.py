@@ -38,6 +38,16 @@ class BertBasicTokenizer(Tokenizer):
                 do_lower_case=do_lower_case, never_split=never_split
             )
 
+    @property
+    def do_lower_case(self) -> bool:
+        """Whether words are lowercased and their accents stripped."""
+        return self._basic_tokenizer.do_lower_case
+
+    @property
+    def never_split(self) -> List[str]:
+        """The words kept whole and never lowercased, sorted."""
+        return sorted(self._basic_tokenizer.never_split)
+
     @overrides
     def tokenize(self, text: str) -> List[Token]:
         fast = self._basic_tokenizer.ascii_words_and_offsets(text)

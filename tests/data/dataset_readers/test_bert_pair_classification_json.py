@@ -1,4 +1,6 @@
+import json
 import logging
+import shutil
 from pathlib import Path
 from typing import List
 
@@ -22,7 +24,9 @@ from tests.fixture_bert import (
     FILM,
     GOOD,
     LOVE,
+    MASK,
     MOVIE,
+    PAD,
     SEP,
     THIS,
     VERY,
@@ -30,7 +34,7 @@ from tests.fixture_bert import (
     A,
     I,
 )
-from tests.paths import FIXTURES_ROOT
+from tests.paths import FIXTURE_BERT, FIXTURES_ROOT
 
 READER_LOGGER = "bert_cls.data.dataset_readers.bert_pair_classification_json"
 INDEXER_LOGGER = "bert_cls.data.token_indexers.pretrained_bert_indexer"
@@ -179,6 +183,33 @@ def test_max_pieces_follows_the_indexer():
     assert words(instance) == ["i", "love", "this", "film", "[SEP]", "a", "good", "film"]
 
 
+def test_max_pieces_follows_an_indexer_lowered_later():
+    # A predictor lowers the indexer's max_pieces to its model's BERT after the reader is built.
+    reader = make_reader(max_pieces=40)
+    explicit = BertPairClassificationJsonReader(
+        token_indexers={"bert": PretrainedBertIndexer(str(VOCAB), max_pieces=40)}, max_pieces=30
+    )
+    for pair_reader in (reader, explicit):
+        pair_reader._bert_indexer.limit_max_pieces(20, "a smaller BERT")
+        assert pair_reader.max_pieces == 20
+    instance = reader.text_to_instance("I love this film " * 5, "a good film " * 5)
+    assert len(indexed(reader, [instance])["token_ids"][0]) == 20
+
+
+def test_a_bert_without_a_second_segment_is_refused(tmp_path):
+    bert = tmp_path / "bert"
+    shutil.copytree(FIXTURE_BERT, bert)
+    config = json.loads((bert / "bert_config.json").read_text())
+    (bert / "bert_config.json").write_text(json.dumps({**config, "type_vocab_size": 1}))
+    indexer = PretrainedBertIndexer(str(bert), max_pieces=64)
+    with pytest.raises(ConfigurationError) as error:
+        BertPairClassificationJsonReader(token_indexers={"bert": indexer})
+    assert str(error.value).startswith(
+        "bert_pair_classification_json gives the two texts of a pair type ids 0 and 1, but the "
+        f"BERT of '{bert / 'bert_config.json'}' has type_vocab_size 1: it has no second segment."
+    )
+
+
 def test_bad_max_pieces_and_indexers():
     indexer = PretrainedBertIndexer(str(VOCAB), max_pieces=30)
     with pytest.raises(ConfigurationError, match="max_pieces=40 is more than .* max_pieces=30"):
@@ -208,9 +239,6 @@ def test_file_errors_name_file_and_line(tmp_path):
         '{"text": "good", "text_pair": "bad"}': (
             "has no 'label' key, but the reader requires labels"
         ),
-        '{"text": "good [SEP] fun", "text_pair": "bad", "label": "same"}': (
-            "'text' holds the separator"
-        ),
         '{"text": "good", "text_pair": "\\u0000\\u0001", "label": "same"}': (
             "'text_pair' has no words"
         ),
@@ -224,12 +252,52 @@ def test_file_errors_name_file_and_line(tmp_path):
         assert str(error.value).startswith(f"{path}, line 3: {problem}")
     with pytest.raises(JsonLinesError, match="has no data"):
         list(reader.read(write(tmp_path, "\n")))
+    # With special_tokens_in_text "keep", a typed [SEP] would start a third segment.
+    first = '{"text": "good", "text_pair": "fun", "label": "same", "id": 1}'
+    line = '{"text": "good [SEP] fun", "text_pair": "bad", "label": "same"}'
+    path = write(tmp_path, first + "\n\n" + line + "\n")
+    with pytest.raises(JsonLinesError) as error:
+        list(make_reader(special_tokens_in_text="keep").read(path))
+    assert str(error.value).startswith(f"{path}, line 3: 'text' holds the separator")
+
+
+def test_typed_special_tokens_are_split_as_text_and_the_readers_sep_kept(tmp_path):
+    reader = make_reader()
+    # "[PAD]x" is no special token to bert-basic, which lowercases it.
+    instance = reader.text_to_instance("good [SEP] fun [CLS]", "[MASK] bad [SEP] [PAD]x")
+    assert words(instance) == (
+        ["good", "[", "SEP", "]", "fun", "[", "CLS", "]", "[SEP]"]
+        + ["[", "MASK", "]", "bad", "[", "SEP", "]", "[", "pad", "]", "x"]
+    )
+    tensors = indexed(reader, [instance])
+    token_ids = tensors["token_ids"][0].tolist()
+    # The reader's [SEP] and the indexer's [CLS] and final [SEP], no other special wordpiece.
+    assert [position for position, i in enumerate(token_ids) if i in (CLS, SEP, MASK, PAD)] == [
+        0,
+        9,
+        len(token_ids) - 1,
+    ]
+    assert tensors["type_ids"][0].tolist() == [0] * 10 + [1] * (len(token_ids) - 10)
+    # From a file: a line with several [SEP] in each text is read, not refused.
+    path = write(
+        tmp_path,
+        '{"text": "great [SEP] movie [SEP] boring", "text_pair": "a [SEP] b [SEP]", '
+        '"label": "x"}\n',
+    )
+    (read,) = reader.read(path)
+    assert words(read).count("[SEP]") == 1
+
+
+def test_special_tokens_in_text_is_checked():
+    with pytest.raises(ConfigurationError, match="Unknown special_tokens_in_text 'drop'"):
+        make_reader(special_tokens_in_text="drop")
 
 
 def test_text_to_instance_refuses_a_separator_or_no_words():
-    reader = make_reader()
+    reader = make_reader(special_tokens_in_text="keep")
     with pytest.raises(BadPairTextError, match=r"'text_pair' holds the separator token \[SEP\]"):
         reader.text_to_instance("good", "bad [SEP] dull")
+    reader = make_reader()
     with pytest.raises(BadPairTextError, match="'text' has no words"):
         reader.text_to_instance("", "bad")
     # Lowercased, "[sep]" is no separator: BERT's tokenizer splits it like any text.

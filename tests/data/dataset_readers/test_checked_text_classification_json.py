@@ -5,7 +5,7 @@ from typing import List
 import pytest
 from allennlp.common import Params
 from allennlp.common.checks import ConfigurationError
-from allennlp.data import DatasetReader, Instance
+from allennlp.data import DatasetReader, Instance, Vocabulary
 from allennlp.data.dataset_readers import TextClassificationJsonReader
 
 import bert_cls.data  # noqa: F401  (registers the plugin's classes)
@@ -249,3 +249,115 @@ def test_byte_order_mark_crlf_and_unicode_line_separators(tmp_path):
 def test_max_instances(tmp_path):
     path = write(tmp_path, '{"text": "good", "label": "pos"}\n{"text": "bad", "label": "neg"}\n')
     assert len(read(path, max_instances=1)) == 1
+
+
+def test_typed_special_tokens_are_text(tmp_path):
+    path = write(
+        tmp_path,
+        '{"text": "great [SEP] movie [SEP] boring [SEP] plot", "label": "neg"}\n'
+        '{"text": "[CLS] fun [MASK]", "label": "pos"}\n',
+    )
+    instances = read(path)
+    assert words(instances[0]) == ["great", "[", "SEP", "]", "movie", "[", "SEP", "]"] + [
+        "boring",
+        "[",
+        "SEP",
+        "]",
+        "plot",
+    ]
+    assert words(instances[1]) == ["[", "CLS", "]", "fun", "[", "MASK", "]"]
+    # The predictor's path, text_to_instance, splits them too.
+    assert words(make_reader().text_to_instance("a [PAD] b")) == ["a", "[", "PAD", "]", "b"]
+    # "keep" is AllenNLP 0.9's behaviour: bert-basic keeps them whole, as BERT's special tokens.
+    kept = read(path, special_tokens_in_text="keep")
+    assert words(kept[0]) == ["great", "[SEP]", "movie", "[SEP]", "boring", "[SEP]", "plot"]
+    assert words(kept[1]) == ["[CLS]", "fun", "[MASK]"]
+    with pytest.raises(ConfigurationError, match="Unknown special_tokens_in_text"):
+        make_reader(special_tokens_in_text="refuse")
+
+
+def test_label_surrounding_whitespace_is_stripped(tmp_path):
+    content = '{"text": "good", "label": "pos "}\n{"text": "bad", "label": "\\tneg"}\n'
+    path = write(tmp_path, content)
+    assert [instance["label"].label for instance in read(path)] == ["pos", "neg"]
+
+
+def test_look_alike_labels_are_warned_about_once_a_file(tmp_path, caplog):
+    path = write(
+        tmp_path,
+        '{"text": "a", "label": "pos"}\n'
+        '{"text": "b", "label": "neg"}\n'
+        '{"text": "c", "label": "pos "}\n'
+        '{"text": "d", "label": " neg"}\n'
+        '{"text": "e", "label": "Pos"}\n'
+        '{"text": "f", "label": 1}\n'
+        '{"text": "g", "label": "1"}\n'
+        '{"text": "h", "label": 1.0}\n'
+        '{"text": "i", "label": "neg"}\n',
+    )
+    reader = make_reader()
+    with caplog.at_level(logging.WARNING, logger=LOGGER):
+        labels = [instance["label"].label for instance in reader.read(path)]
+        list(reader.read(path))
+    assert labels == ["pos", "neg", "pos", "neg", "Pos", "1", "1", "1.0", "neg"]
+    messages = [r.getMessage() for r in caplog.records if r.name == LOGGER]
+    assert messages == [
+        f"{path}: labels differ only by surrounding whitespace, case or the spelling of a "
+        "number: 'pos' (line 1) and 'pos ' (line 3) and 'Pos' (line 5) are 2 different labels; "
+        "'neg' (line 2) and ' neg' (line 4) are read as one label, 'neg' (surrounding whitespace "
+        "is stripped); '1' (line 6) and '1.0' (line 8) are 2 different labels. If they mean one "
+        "class, write them alike. This warning is given once a file."
+    ]
+
+
+def test_distinct_labels_are_not_warned_about(tmp_path, caplog):
+    path = write(
+        tmp_path,
+        '{"text": "a", "label": "pos"}\n{"text": "b", "label": "positive"}\n'
+        '{"text": "c", "label": 1}\n{"text": "d", "label": "1"}\n{"text": "e", "label": 10}\n',
+    )
+    with caplog.at_level(logging.WARNING, logger=LOGGER):
+        read(path)
+    assert not [r for r in caplog.records if r.name == LOGGER]
+
+
+def test_skip_label_indexing_needs_labels_from_zero(tmp_path):
+    content = '{"text": "good", "label": 0}\n{"text": "bad", "label": -1}\n'
+    message = read_error(tmp_path, content, skip_label_indexing=True)
+    assert message.endswith(
+        ", line 2: label 'label' is -1, but skip_label_indexing needs integer labels from 0 (the "
+        "index of the class)."
+    )
+
+
+def test_a_label_the_vocabulary_lacks_names_file_and_line(tmp_path):
+    path = write(
+        tmp_path,
+        '{"text": "good", "label": "pos"}\n\n{"text": "meh", "label": "neutral"}\n',
+    )
+    good, unknown = read(path)
+    vocab = Vocabulary()
+    vocab.add_tokens_to_namespace(["pos", "neg"], "labels")
+    good.index_fields(vocab)
+    assert good["label"]._label_id == 0
+    with pytest.raises(JsonLinesError) as error:
+        unknown.index_fields(vocab)
+    assert str(error.value) == (
+        f"{path}, line 3: label 'neutral' is not one of the labels the model knows ('pos', 'neg', "
+        "vocabulary namespace 'labels'). A model predicts only the labels of the data its "
+        "vocabulary was built from."
+    )
+
+
+def test_integer_labels_carry_their_line_for_the_model(tmp_path):
+    path = write(tmp_path, '{"text": "good", "label": 1}\n{"text": "bad", "label": 7}\n')
+    instances = read(path, skip_label_indexing=True)
+    assert [instance["label_line"].metadata for instance in instances] == [
+        f"{path}, line 1",
+        f"{path}, line 2",
+    ]
+    # String labels are checked by their field: no extra field.
+    assert set(read(write(tmp_path, '{"text": "a", "label": "pos"}\n'))[0].fields) == {
+        "tokens",
+        "label",
+    }

@@ -359,11 +359,13 @@ class TestPretrainedBertIndexer(AllenNlpTestCase):
     def test_warns_about_case_mismatch(self, caplog):
         for name in ("bert-base-cased", "bert-base-uncased"):
             shutil.copytree(FIXTURE_BERT, self.TEST_DIR / name)
+        # max_pieces fits the fixture BERT's 64 positions: no warning about that.
+        cased, uncased = (str(self.TEST_DIR / f"bert-base-{case}") for case in ("cased", "uncased"))
         with caplog.at_level(logging.WARNING, logger=LOGGER):
-            PretrainedBertIndexer(str(self.TEST_DIR / "bert-base-cased"))
-            PretrainedBertIndexer(str(self.TEST_DIR / "bert-base-uncased"), do_lowercase=False)
-            PretrainedBertIndexer(str(self.TEST_DIR / "bert-base-cased"), do_lowercase=False)
-            PretrainedBertIndexer(str(self.TEST_DIR / "bert-base-uncased"))
+            PretrainedBertIndexer(cased, max_pieces=64)
+            PretrainedBertIndexer(uncased, do_lowercase=False, max_pieces=64)
+            PretrainedBertIndexer(cased, do_lowercase=False, max_pieces=64)
+            PretrainedBertIndexer(uncased, max_pieces=64)
         messages = [r.getMessage() for r in caplog.records if r.name == LOGGER]
         assert len(messages) == 2
         assert "appears to be cased" in messages[0]

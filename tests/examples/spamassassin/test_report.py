@@ -1,31 +1,30 @@
 """
-Tests of `examples.spamassassin.report` on a hand-written run directory: a predictions file
-in the exact format `allennlp evaluate` writes (one JSON object per batch), metrics files as
-`allennlp train` and `allennlp evaluate` write them, and a tiny train split for the baseline.
+Tests of `examples.spamassassin.report` on a hand-written run directory (metrics and learning
+curve as `allennlp train` writes them, a tiny train split for the baseline) whose archive's
+predictor is replaced by one with known predictions, and of its command line on a real archive
+trained from the fixture config.
 """
 
+import contextlib
+import io
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
-from typing import Dict, List, Sequence
+from typing import List, Sequence
 
 import matplotlib.image
 import pytest
 
-from examples.spamassassin.report import (
-    ReportError,
-    build_report,
-    duration_seconds,
-    learning_curve_points,
-    main,
-    markdown_table,
-    plot_learning_curve,
-    write_report,
-)
+from bert_cls.evaluation.plots import FIGURE_DPI, matrix_layout
+from examples.spamassassin.report import main, write_spamassassin_report
+from tests.cli import train
+from tests.paths import FIXTURES_ROOT, PROJECT_ROOT
 
 GOLD = ["ham", "ham", "ham", "ham", "ham", "spam", "spam", "spam"]
 PREDICTED = ["ham", "ham", "ham", "spam", "spam", "spam", "ham", "spam"]
-BATCH_SIZES = (3, 3, 2)
 
 # By hand: gold ham is predicted ham 3 times and spam twice, gold spam ham once and spam twice.
 CONFUSION_MATRIX = [[3, 2], [1, 2]]
@@ -60,29 +59,15 @@ SPAM_TEXTS = [
 ]
 
 
+class KnownPredictions:
+    """Stands in for the archive's predictor: `PREDICTED[i]` for the test email `t<i>`."""
+
+    def predict_batch_json(self, inputs: List[dict]) -> List[dict]:
+        return [{"label": PREDICTED[int(one["id"][1:])]} for one in inputs]
+
+
 def write_jsonl(path: Path, rows: Sequence[dict]) -> None:
     path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
-
-
-def allennlp_batch(labels: List[str]) -> Dict:
-    """A line of `allennlp evaluate --predictions-output-file` for bert_for_classification."""
-    size, length = len(labels), 4
-    probs = [[0.9, 0.1] if label == "ham" else [0.2, 0.8] for label in labels]
-    return {
-        "tokens": {
-            "bert": {
-                "token_ids": [[2, 7, 8, 3]] * size,
-                "type_ids": [[0] * length] * size,
-                "wordpiece_mask": [[True] * length] * size,
-                "offsets": [[1, 2]] * size,
-                "mask": [[True, True]] * size,
-            }
-        },
-        "label": labels,
-        "logits": [[p[0] - 0.5, p[1] - 0.5] for p in probs],
-        "probs": probs,
-        "loss": 0.7,
-    }
 
 
 def write_run(root: Path) -> Path:
@@ -90,22 +75,15 @@ def write_run(root: Path) -> Path:
     data, run = root / "data", root / "run"
     data.mkdir()
     run.mkdir()
+    (run / "model.tar.gz").write_bytes(b"not read: the predictor is KnownPredictions")
     test_texts = HAM_TEXTS[:5] + SPAM_TEXTS[:3]
     write_jsonl(
         data / "test.jsonl",
         [{"text": t, "label": g, "id": f"t{i}"} for i, (t, g) in enumerate(zip(test_texts, GOLD))],
     )
-    train = [{"text": t, "label": "ham", "id": f"h{i}"} for i, t in enumerate(HAM_TEXTS)]
-    train += [{"text": t, "label": "spam", "id": f"s{i}"} for i, t in enumerate(SPAM_TEXTS)]
-    write_jsonl(data / "train.jsonl", train)
-    batches, start = [], 0
-    for size in BATCH_SIZES:
-        batches.append(allennlp_batch(PREDICTED[start : start + size]))
-        start += size
-    write_jsonl(run / "test_predictions.jsonl", batches)
-    (run / "test_metrics.json").write_text(
-        json.dumps({"accuracy": ACCURACY, "loss": 0.7}, indent=2)
-    )
+    train_rows = [{"text": t, "label": "ham", "id": f"h{i}"} for i, t in enumerate(HAM_TEXTS)]
+    train_rows += [{"text": t, "label": "spam", "id": f"s{i}"} for i, t in enumerate(SPAM_TEXTS)]
+    write_jsonl(data / "train.jsonl", train_rows)
     metrics = {
         "best_epoch": 1,
         "training_duration": "1:02:03.500000",
@@ -145,8 +123,14 @@ def write_run(root: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def finished(tmp_path_factory):
+    """The run directory, the report and what it printed."""
     run = write_run(tmp_path_factory.mktemp("report"))
-    return run, write_report(run, run.parent / "data")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("bert_cls.evaluation.report.load_predictor", lambda *args: KnownPredictions())
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed):
+            report = write_spamassassin_report(run, run.parent / "data")
+    return run, report, printed.getvalue()
 
 
 @pytest.fixture
@@ -155,64 +139,79 @@ def run_dir(tmp_path) -> Path:
 
 
 def test_model_metrics_equal_hand_computed_values(finished):
-    _, report = finished
+    _, report, _ = finished
     model = report["model"]
     assert report["labels"] == ["ham", "spam"]
     assert report["test_size"] == 8
     assert model["accuracy"] == pytest.approx(ACCURACY)
     assert model["confusion_matrix"] == CONFUSION_MATRIX
     for label, expected in (("ham", HAM), ("spam", SPAM)):
-        assert model["per_class"][label] == pytest.approx(expected)
+        assert model["per_label"][label] == pytest.approx(expected)
     assert model["macro_f1"] == pytest.approx(MACRO_F1)
 
 
 def test_training_summary(finished):
-    model = finished[1]["model"]
-    assert model["training_seconds"] == pytest.approx(3723.5)
-    assert model["epochs"] == 2
-    assert model["best_validation_accuracy"] == 0.9
-    assert model["evaluate_accuracy"] == ACCURACY and model["evaluate_loss"] == 0.7
+    training = finished[1]["training"]
+    assert training["training_seconds"] == pytest.approx(3723.5)
+    assert training["epochs"] == 2
+    assert training["best_validation_accuracy"] == 0.9
 
 
-def test_baseline_runs_and_is_compared(finished):
-    _, report = finished
+def test_baseline_runs_with_the_fixed_c_and_is_compared(finished):
+    _, report, _ = finished
     baseline = report["baseline"]
+    assert baseline["c"] == 10.0
     assert baseline["train_size"] == 20 and baseline["fit_seconds"] >= 0
     assert 0 <= baseline["accuracy"] <= 1 and 0 <= baseline["macro_f1"] <= 1
-    for scores in baseline["per_class"].values():
+    for scores in baseline["per_label"].values():
         assert all(0 <= scores[key] <= 1 for key in ("precision", "recall", "f1"))
     assert sum(map(sum, baseline["confusion_matrix"])) == 8
     assert report["macro_f1_difference"] == pytest.approx(MACRO_F1 - baseline["macro_f1"])
 
 
 def test_report_json_has_the_keys(finished):
-    run, report = finished
+    run, report, _ = finished
     written = json.loads((run / "report.json").read_text())
     assert written == json.loads(json.dumps(report))
-    assert {"labels", "test_size", "model", "baseline", "macro_f1_difference", "paths"} <= set(
+    assert {"labels", "test_size", "model", "baseline", "macro_f1_difference", "outputs"} <= set(
         written
     )
-    assert {"accuracy", "macro_f1", "per_class", "confusion_matrix"} <= set(written["baseline"])
-    assert written["paths"]["predictions"] == str(run / "test_predictions.jsonl")
-    assert written["paths"]["test_data"] == str(run.parent / "data" / "test.jsonl")
+    assert {"accuracy", "macro_f1", "per_label", "confusion_matrix"} <= set(written["baseline"])
+    assert written["archive"] == str(run / "model.tar.gz")
+    assert written["test_file"] == str(run.parent / "data" / "test.jsonl")
+    assert written["outputs"] == {
+        "report": str(run / "report.json"),
+        "confusion_matrix": str(run / "confusion_matrix.png"),
+        "learning_curve": str(run / "learning_curve.png"),
+    }
 
 
-def test_markdown_table(finished):
-    table = markdown_table(finished[1]).splitlines()
-    assert table[0] == "| metric | fine-tuned BERT | TF-IDF + LR baseline |"
+def test_printed_table_matrices_and_difference(finished):
+    _, report, printed = finished
+    table = printed.split("\n\n")[0].splitlines()
+    assert table[0] == "| metric | fine-tuned BERT (bert_cls) | TF-IDF + LR |"
     assert table[2].startswith("| accuracy | 0.6250 |")
     assert [row.split(" | ")[0] for row in table[2:]] == [
         "| accuracy",
         "| macro-F1",
-        "| ham P",
-        "| ham R",
-        "| ham F1",
-        "| spam P",
-        "| spam R",
-        "| spam F1",
-        "| train time",
+        "| ham P / R / F1 (5)",
+        "| spam P / R / F1 (3)",
+        "| training time",
     ]
-    assert "| 3723.5 s (2 epochs) |" in table[-1]
+    assert table[4].startswith("| ham P / R / F1 (5) | 0.750 / 0.600 / 0.667 |")
+    assert table[5].startswith("| spam P / R / F1 (3) | 0.500 / 0.667 / 0.571 |")
+    assert "| 3724 s (2 epochs) |" in table[-1] and "(C = 10) |" in table[-1]
+    assert (
+        "fine-tuned BERT (bert_cls) (rows = gold, columns = predicted)\n"
+        "         ham  spam\n"
+        "   ham     3     2\n"
+        "  spam     1     2"
+    ) in printed
+    assert "TF-IDF + LR (rows = gold, columns = predicted)" in printed
+    difference = MACRO_F1 - report["baseline"]["macro_f1"]
+    assert (
+        f"\nmacro-F1 difference (fine-tuned BERT (bert_cls) - TF-IDF + LR): {difference:+.4f}\n"
+    ) in printed
 
 
 @pytest.mark.parametrize("name", ["confusion_matrix.png", "learning_curve.png"])
@@ -223,76 +222,60 @@ def test_pngs_are_valid(finished, name):
     assert height >= 300 and width >= 600
 
 
-def test_learning_curve_falls_back_to_epoch_metrics(run_dir):
-    (run_dir / "learning_curve.jsonl").unlink()
-    for epoch in (1, 0):
-        (run_dir / f"metrics_epoch_{epoch}.json").write_text(
-            json.dumps(
-                {
-                    "epoch": epoch,
-                    "training_loss": 0.5 - epoch / 10,
-                    "validation_accuracy": 0.8 + epoch / 10,
-                }
-            )
-        )
-    points, per_epoch_only = learning_curve_points(run_dir)
-    assert per_epoch_only
-    assert [(p["epoch"], p["batch"]) for p in points] == [(0, 1), (1, 2)]
-    plot_learning_curve(run_dir, run_dir / "learning_curve.png")
-    assert (run_dir / "learning_curve.png").read_bytes()[:4] == b"\x89PNG"
+def test_the_confusion_matrices_are_side_by_side_in_one_picture(finished):
+    run = finished[0]
+    assert not (run / "baseline_confusion_matrix.png").exists()
+    width = matplotlib.image.imread(run / "confusion_matrix.png").shape[1]
+    assert width >= 2 * matrix_layout(["ham", "spam"], 3)["side"] * FIGURE_DPI
 
 
-def test_duration_seconds():
-    assert duration_seconds("0:00:00.961388") == pytest.approx(0.961388)
-    assert duration_seconds("2 days, 1:00:01") == 2 * 86400 + 3601
-    with pytest.raises(ReportError, match="cannot read"):
-        duration_seconds("an hour")
-
-
-def test_missing_predictions_file(run_dir):
-    (run_dir / "test_predictions.jsonl").unlink()
-    with pytest.raises(ReportError, match=r"test_predictions\.jsonl does not exist"):
-        build_report(run_dir, run_dir.parent / "data")
-
-
-def test_count_mismatch_names_both_files(run_dir):
-    lines = (run_dir / "test_predictions.jsonl").read_text().splitlines()
-    (run_dir / "test_predictions.jsonl").write_text("\n".join(lines[:-1]) + "\n")
-    with pytest.raises(
-        ReportError, match=r"test_predictions\.jsonl holds 6 predictions but .*test\.jsonl holds 8"
-    ):
-        build_report(run_dir, run_dir.parent / "data")
-
-
-def test_bad_json_line_names_file_and_line(run_dir):
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        ('{"text": "a', r"test\.jsonl, line 3: is not valid JSON"),
+        ('{"text": "no label", "id": "t2"}', r"test\.jsonl, line 3: has no 'label'"),
+    ],
+)
+def test_a_bad_test_line_names_file_and_line(run_dir, line, message):
     test_file = run_dir.parent / "data" / "test.jsonl"
     lines = test_file.read_text().splitlines()
-    lines[2] = lines[2][:-1]
+    lines[2] = line
     test_file.write_text("\n".join(lines) + "\n")
-    with pytest.raises(ReportError, match=r"test\.jsonl, line 3: not valid JSON"):
-        build_report(run_dir, run_dir.parent / "data")
+    with pytest.raises(SystemExit, match=rf"^error: .*/data/{message}"):
+        main(["--run-dir", str(run_dir), "--data-dir", str(run_dir.parent / "data")])
 
 
-def test_line_without_label_names_file_and_line(run_dir):
-    predictions = run_dir / "test_predictions.jsonl"
-    batches = [json.loads(line) for line in predictions.read_text().splitlines()]
-    del batches[1]["label"]
-    write_jsonl(predictions, batches)
-    with pytest.raises(ReportError, match=r"test_predictions\.jsonl, line 2: no \"label\""):
-        build_report(run_dir, run_dir.parent / "data")
-
-
-def test_accuracy_cross_check(run_dir):
-    # The same predictions in another order, as a bucket batch sampler would write them.
-    batches = [allennlp_batch(PREDICTED[::-1])]
-    write_jsonl(run_dir / "test_predictions.jsonl", batches)
-    with pytest.raises(
-        ReportError, match=r"allennlp evaluate reported 0\.625 .*not in the order of the test file"
-    ):
-        build_report(run_dir, run_dir.parent / "data")
+def test_missing_archive(run_dir):
+    (run_dir / "model.tar.gz").unlink()
+    with pytest.raises(SystemExit, match=r"^error: .*run/model\.tar\.gz does not exist"):
+        main(["--run-dir", str(run_dir), "--data-dir", str(run_dir.parent / "data")])
 
 
 def test_command_line_reports_errors_without_a_traceback(run_dir):
     shutil.rmtree(run_dir.parent / "data")
     with pytest.raises(SystemExit, match=r"^error: .*test\.jsonl does not exist"):
         main(["--run-dir", str(run_dir), "--data-dir", str(run_dir.parent / "data")])
+
+
+@pytest.mark.slow
+def test_the_command_on_a_real_archive(tmp_path):
+    run = tmp_path / "run"
+    train(run, overrides={"trainer.callbacks": [{"type": "learning_curve", "every_n_batches": 1}]})
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copy(FIXTURES_ROOT / "data" / "dev.jsonl", data / "test.jsonl")
+    shutil.copy(FIXTURES_ROOT / "data" / "train.jsonl", data / "train.jsonl")
+    result = subprocess.run(
+        [sys.executable, "-m", "examples.spamassassin.report", "--run-dir", str(run),
+         "--data-dir", str(data)],
+        cwd=PROJECT_ROOT, env=dict(os.environ, OMP_NUM_THREADS="1", PYTHONWARNINGS="ignore"),
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    for name in ("report.json", "confusion_matrix.png", "learning_curve.png"):
+        assert f"wrote {run / name}" in result.stdout
+    assert not (run / "baseline_confusion_matrix.png").exists()
+    report = json.loads((run / "report.json").read_text())
+    assert report["test_size"] == 4 and report["baseline"]["c"] == 10.0
+    assert f"| accuracy | {report['model']['accuracy']:.4f} |" in result.stdout
+    assert "macro-F1 difference (fine-tuned BERT (bert_cls) - TF-IDF + LR): " in result.stdout
