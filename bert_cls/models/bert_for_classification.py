@@ -245,9 +245,10 @@ class BertForClassification(Model):
     def padding_free_inference(self) -> bool:
         """
         Whether inference takes the padding-free path (the parameter of that name), on which a
-        batch's padding costs next to nothing.
+        batch's padding costs next to nothing. `False` while inference runs through ONNX Runtime
+        (`use_onnx_runtime`), which computes every padded position.
         """
-        return self._padding_free_inference
+        return self._padding_free_inference and self._onnx_session is None
 
     @property
     def label_namespace(self) -> str:
