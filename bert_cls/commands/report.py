@@ -24,7 +24,7 @@ from allennlp.common.checks import ConfigurationError
 from allennlp.common.util import import_module_and_submodules
 
 from bert_cls.evaluation.baseline import DEFAULT_C
-from bert_cls.evaluation.extras import MissingExtraError
+from bert_cls.evaluation.extras import MissingExtraError, require_report_extra
 from bert_cls.evaluation.predictions import DEFAULT_BATCH_SIZE, PredictionError
 from bert_cls.evaluation.report import build_report, markdown_summary, write_report
 from bert_cls.evaluation.training_run import TrainingRunError
@@ -86,6 +86,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         if path is not None and not path.is_file():
             sys.exit(f"error: {path} does not exist or is not a file")
     try:
+        require_report_extra()
         for package in args.include_package:
             import_module_and_submodules(package)
         report = build_report(

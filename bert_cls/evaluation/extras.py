@@ -35,3 +35,12 @@ def pyplot() -> ModuleType:
     matplotlib = import_extra("matplotlib", "plotting")
     matplotlib.use("Agg")
     return import_extra("matplotlib.pyplot", "plotting")
+
+
+def require_report_extra() -> None:
+    """
+    Raises `MissingExtraError` unless scikit-learn and matplotlib are both installed: a report
+    checks before it predicts, so that a missing package costs no prediction time.
+    """
+    for module, needed_for in (("sklearn", "the report's metrics"), ("matplotlib", "plotting")):
+        import_extra(module, needed_for)

@@ -3,7 +3,7 @@ import sys
 
 import pytest
 
-from bert_cls.evaluation.extras import MissingExtraError, import_extra
+from bert_cls.evaluation.extras import MissingExtraError, import_extra, require_report_extra
 
 
 def test_a_missing_extra_names_the_package_and_the_install_command(monkeypatch):
@@ -15,6 +15,13 @@ def test_a_missing_extra_names_the_package_and_the_install_command(monkeypatch):
     message = str(error.value)
     assert "scoring predictions needs scikit-learn" in message
     assert "pip install 'bert_cls[report]'" in message
+
+
+def test_the_report_checks_both_packages_before_it_predicts(monkeypatch):
+    require_report_extra()  # both installed here
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    with pytest.raises(MissingExtraError, match="plotting needs matplotlib"):
+        require_report_extra()
 
 
 def test_an_installed_extra_is_imported():
