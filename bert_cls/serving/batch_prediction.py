@@ -21,9 +21,10 @@ def predict_json_inputs(predictor: Predictor, inputs: Sequence[JsonDict]) -> Lis
 
     A predictor with `checked_instance` and `predict_instances` (`bert_for_classification`'s
     and its subclasses) makes each input's instance (a `BadPredictionInput` names what is wrong
-    with it) and predicts the good ones together, in length-sorted sub-batches. Any other
-    predictor gets the inputs as one `predict_batch_json` call, and, if that raises, one
-    `predict_json` call per input.
+    with it) and predicts the good ones together (`predict_instances`: one model batch, or
+    length-sorted sub-batches for a model that is not padding-free). Any other predictor gets
+    the inputs as one `predict_batch_json` call, and, if that raises, one `predict_json` call
+    per input.
     """
     if hasattr(predictor, "checked_instance") and hasattr(predictor, "predict_instances"):
         return _predict_checked_instances(predictor, inputs)
