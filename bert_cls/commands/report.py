@@ -10,8 +10,8 @@ a TF-IDF + logistic regression baseline (`bert_cls.evaluation.report`).
 Writes `report.json`, `confusion_matrix.png` (and `baseline_confusion_matrix.png`, or with
 `--side-by-side` both matrices in `confusion_matrix.png`; and `learning_curve.png` when the
 archive's directory has the data) into DIR (default: `report/` beside the archive), prints the
-metrics as a Markdown table and the paths written. Needs the `report` extra (`pip install
-'bert_cls[report]'`). A file it cannot use exits with status 1 and `error: ...` on stderr.
+metrics as a Markdown table and the paths written. Needs the `report` extra
+(`bert_cls[report]`). A file it cannot use exits with status 1 and `error: ...` on stderr.
 """
 
 import argparse

@@ -25,8 +25,9 @@ def import_extra(module: str, needed_for: str) -> ModuleType:
     except ImportError as error:
         distribution = DISTRIBUTIONS.get(module.split(".")[0], module.split(".")[0])
         raise MissingExtraError(
-            f"{needed_for} needs {distribution}, which is not installed ({error}). Install the "
-            f"report extra: pip install 'bert_cls[{EXTRA}]'"
+            f"{needed_for} needs {distribution}, which is not installed ({error}). Install "
+            f"bert_cls's extra bert_cls[{EXTRA}]: in the bert_cls checkout, "
+            f"pip install -c constraints.txt -e '.[{EXTRA}]'"
         ) from error
 
 

@@ -110,7 +110,7 @@ class BertForClassificationPredictor(TextClassifierPredictor):
         transformers optimizer, and quantized to int8 by ONNX Runtime when `quantize_int8` is
         true too. Inputs, length batching, window pooling, outputs and error records are as
         without it; the logits agree with torch's within float rounding (fp32). Needs the
-        `onnx` extra (`pip install 'bert_cls[onnx]'`). From the command line:
+        `onnx` extra (`bert_cls[onnx]`). From the command line:
         `--predictor-args '{"onnx_runtime": true}'`.
     onnx_runtime_threads : `int`, optional (default = `2`)
         With `onnx_runtime`, ONNX Runtime's intra-op threads: the cores one batch runs on.

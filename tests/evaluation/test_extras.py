@@ -14,7 +14,8 @@ def test_a_missing_extra_names_the_package_and_the_install_command(monkeypatch):
         import_extra("sklearn.metrics", "scoring predictions")
     message = str(error.value)
     assert "scoring predictions needs scikit-learn" in message
-    assert "pip install 'bert_cls[report]'" in message
+    assert "bert_cls[report]" in message
+    assert "pip install -c constraints.txt -e '.[report]'" in message
 
 
 def test_the_report_checks_both_packages_before_it_predicts(monkeypatch):

@@ -1,5 +1,5 @@
 """
-onnx and onnxruntime are an extra of bert_cls (`pip install 'bert_cls[onnx]'`), imported only
+onnx and onnxruntime are an extra of bert_cls (`bert_cls[onnx]`), imported only
 when an ONNX path is used: `--include-package bert_cls` imports every module of the plugin, and
 must work without them.
 """
@@ -25,8 +25,8 @@ def import_onnx() -> Tuple[ModuleType, ModuleType]:
     except ImportError as error:
         raise OnnxNotInstalled(
             f"ONNX export and ONNX Runtime inference need the packages onnx and onnxruntime, "
-            f"which are not installed ({error}). Install bert_cls's extra: "
-            f"pip install -c constraints.txt '{ONNX_EXTRA}' (or 'bert_cls[onnx]' from PyPI), "
-            f"which pins versions that work beside bert_cls's other pins."
+            f"which are not installed ({error}). Install bert_cls's extra {ONNX_EXTRA}: in the "
+            f"bert_cls checkout, pip install -c constraints.txt -e '.[onnx]' (the constraints pin "
+            f"versions that work beside bert_cls's other pins)."
         ) from error
     return onnx, onnxruntime
