@@ -4,9 +4,11 @@ process (imports excluded: only the call is timed), median of the repetitions.
 
     python -m benchmarks.archive_load --archive runs/latest/model.tar.gz [--repeats 5]
 
-To time another version of bert_cls on the same archive, put its checkout first on the path:
-`PYTHONPATH=/path/to/other/checkout python -m benchmarks.archive_load ...` (the printed line says
-which `bert_cls` was imported).
+To time another version of bert_cls on the same archive, put its checkout on the path and run
+this file from a directory that holds no `bert_cls` (each timed process puts its working
+directory first on the path): `cd /tmp && PYTHONPATH=/path/to/other/checkout
+/path/to/clone/.venv/bin/python /path/to/clone/benchmarks/archive_load.py --archive ...` (the
+printed line says which `bert_cls` was imported).
 """
 
 import argparse
