@@ -7,6 +7,8 @@ module of a plugin package at start-up, and they would slow down every `allennlp
 import importlib
 from types import ModuleType
 
+from bert_cls.common.extras import install_instruction
+
 EXTRA = "report"
 DISTRIBUTIONS = {"sklearn": "scikit-learn", "matplotlib": "matplotlib"}
 
@@ -25,9 +27,8 @@ def import_extra(module: str, needed_for: str) -> ModuleType:
     except ImportError as error:
         distribution = DISTRIBUTIONS.get(module.split(".")[0], module.split(".")[0])
         raise MissingExtraError(
-            f"{needed_for} needs {distribution}, which is not installed ({error}). Install "
-            f"bert_cls's extra bert_cls[{EXTRA}]: in the bert_cls checkout, "
-            f"pip install -c constraints.txt -e '.[{EXTRA}]'"
+            f"{needed_for} needs {distribution}, which is not installed ({error}). "
+            + install_instruction(EXTRA)
         ) from error
 
 

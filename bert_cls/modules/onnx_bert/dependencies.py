@@ -7,6 +7,8 @@ must work without them.
 from types import ModuleType
 from typing import Tuple
 
+from bert_cls.common.extras import install_instruction
+
 ONNX_EXTRA = "bert_cls[onnx]"
 
 
@@ -25,8 +27,8 @@ def import_onnx() -> Tuple[ModuleType, ModuleType]:
     except ImportError as error:
         raise OnnxNotInstalled(
             f"ONNX export and ONNX Runtime inference need the packages onnx and onnxruntime, "
-            f"which are not installed ({error}). Install bert_cls's extra {ONNX_EXTRA}: in the "
-            f"bert_cls checkout, pip install -c constraints.txt -e '.[onnx]' (the constraints pin "
-            f"versions that work beside bert_cls's other pins)."
+            f"which are not installed ({error}). "
+            + install_instruction("onnx")
+            + " (the constraints pin versions that work beside bert_cls's other pins)."
         ) from error
     return onnx, onnxruntime
